@@ -1,0 +1,76 @@
+#include "core/time.hpp"
+
+#include <date/date.h>
+
+#include <cctype>
+
+namespace borderlog::core {
+
+namespace {
+
+// Reads exactly `width` decimal digits at `pos`.
+std::optional<int> digits(std::string_view s, std::size_t pos, std::size_t width) {
+    if (pos + width > s.size()) return std::nullopt;
+    int v = 0;
+    for (std::size_t i = pos; i < pos + width; ++i) {
+        if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+std::optional<date::year_month_day> read_date(std::string_view s) {
+    if (s.size() < 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+    const auto y = digits(s, 0, 4), m = digits(s, 5, 2), d = digits(s, 8, 2);
+    if (!y || !m || !d) return std::nullopt;
+    const date::year_month_day ymd{date::year{*y}, date::month{static_cast<unsigned>(*m)},
+                                   date::day{static_cast<unsigned>(*d)}};
+    if (!ymd.ok()) return std::nullopt;
+    return ymd;
+}
+
+}  // namespace
+
+Millis now_millis() { return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
+
+std::string format_rfc3339(Millis t) { return date::format("%FT%TZ", t); }
+
+std::optional<Millis> parse_rfc3339(std::string_view s) {
+    const auto ymd = read_date(s);
+    if (!ymd || s.size() < 20 || (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':') return std::nullopt;
+    const auto hh = digits(s, 11, 2), mi = digits(s, 14, 2), ss = digits(s, 17, 2);
+    if (!hh || !mi || !ss || *hh > 23 || *mi > 59 || *ss > 59) return std::nullopt;
+    std::size_t pos = 19;
+    long millis = 0;
+    if (pos < s.size() && s[pos] == '.') {
+        ++pos;
+        const std::size_t start = pos;
+        while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
+            if (pos - start < 3) millis = millis * 10 + (s[pos] - '0');
+            ++pos;
+        }
+        const std::size_t n = pos - start;
+        if (n == 0 || n > 9) return std::nullopt;
+        for (std::size_t i = n; i < 3; ++i) millis *= 10;
+    }
+    std::chrono::minutes offset{0};
+    if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+        ++pos;
+    } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+        const auto oh = digits(s, pos + 1, 2), om = digits(s, pos + 4, 2);
+        if (!oh || !om || pos + 3 >= s.size() || s[pos + 3] != ':' || *oh > 23 || *om > 59) return std::nullopt;
+        offset = std::chrono::hours{*oh} + std::chrono::minutes{*om};
+        if (s[pos] == '-') offset = -offset;
+        pos += 6;
+    } else {
+        return std::nullopt;
+    }
+    if (pos != s.size()) return std::nullopt;
+    const auto day = date::sys_days{*ymd};
+    return Millis{day} + std::chrono::hours{*hh} + std::chrono::minutes{*mi} + std::chrono::seconds{*ss} +
+           std::chrono::milliseconds{millis} - offset;
+}
+
+bool is_iso_date(std::string_view text) { return text.size() == 10 && read_date(text).has_value(); }
+
+}  // namespace borderlog::core

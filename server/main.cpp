@@ -1,0 +1,175 @@
+// borderlog-server: wiring only. Parses options, sets up logging, and hands over to serve, migrate
+// or the token commands.
+#include "common/config.hpp"
+#include "common/log.hpp"
+#include "core/crossing.hpp"
+#include "core/ids.hpp"
+#include "server/http/server_config.hpp"
+#include "server/storage/migrations.hpp"
+#include "server/storage/store.hpp"
+
+#include <boost/json.hpp>
+
+#include <iostream>
+
+namespace {
+
+using namespace borderlog;
+
+std::pair<std::string, unsigned short> split_listen(const std::string& listen) {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos) throw CLI::ValidationError("--listen", "must be HOST:PORT");
+    const std::string port = listen.substr(colon + 1);
+    int p = 0;
+    try {
+        p = std::stoi(port);
+    } catch (const std::exception&) {
+        p = -1;
+    }
+    if (p < 0 || p > 65535) throw CLI::ValidationError("--listen", "port must be 0-65535");
+    std::string host = listen.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    return {host.empty() ? "0.0.0.0" : host, static_cast<unsigned short>(p)};
+}
+
+int token_create(const std::string& db, server::Principal p) {
+    static const std::set<std::string> kRoles{"device", "operations", "trainer", "admin"};
+    if (!kRoles.count(p.role)) throw CLI::ValidationError("--role", "must be device, operations, trainer or admin");
+    if (p.role == "device") {
+        if (!core::is_identifier(p.checkpoint_id))
+            throw CLI::ValidationError("--checkpoint", "is required for a device token (letters, digits, . _ -)");
+        if (!core::is_identifier(p.device_id))
+            throw CLI::ValidationError("--device", "is required for a device token (letters, digits, . _ -)");
+    }
+    if (p.name.size() > 200) throw CLI::ValidationError("--name", "is longer than 200 characters");
+    const std::string token = "blt_" + core::random_urlsafe(32);
+    server::Store store(db);
+    const auto id = store.create_token(core::sha256_hex(token), p);
+    std::cerr << "token " << id << " created for role " << p.role << "; it is shown once, only its hash is stored\n";
+    std::cout << token << "\n";
+    return 0;
+}
+
+int token_list(const std::string& db, bool as_json) {
+    server::Store store(db);
+    const auto tokens = store.list_tokens();
+    if (as_json) {
+        boost::json::array out;
+        for (const auto& t : tokens)
+            out.push_back({{"id", t.principal.token_id},
+                           {"role", t.principal.role},
+                           {"checkpoint_id", t.principal.checkpoint_id},
+                           {"device_id", t.principal.device_id},
+                           {"name", t.principal.name},
+                           {"created_at", t.created_at},
+                           {"revoked_at", t.revoked_at.empty() ? boost::json::value(nullptr) : boost::json::value(t.revoked_at)}});
+        std::cout << boost::json::serialize(out) << "\n";
+        return 0;
+    }
+    std::cout << "ID\tROLE\tCHECKPOINT\tDEVICE\tNAME\tCREATED\tREVOKED\n";
+    for (const auto& t : tokens)
+        std::cout << t.principal.token_id << '\t' << t.principal.role << '\t' << t.principal.checkpoint_id << '\t'
+                  << t.principal.device_id << '\t' << t.principal.name << '\t' << t.created_at << '\t'
+                  << (t.revoked_at.empty() ? "-" : t.revoked_at) << "\n";
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"borderlog-server: the central HTTP server in front of PostgreSQL"};
+    app.set_version_flag("--version", std::string("borderlog-server ") + BORDERLOG_VERSION);
+    app.require_subcommand(1);
+
+    std::string log_level = "info";
+    app.add_option("--log-level", log_level, "debug, info, warn or error");
+
+    server::ServerConfig config;
+    std::string listen = "127.0.0.1:8080";
+    long long read_timeout = 30, drain_timeout = 20, retry_after = 30;
+
+    auto* serve = app.add_subcommand("serve", "Apply pending migrations, then serve the HTTP API");
+    serve->add_option("--db", config.db_url, "PostgreSQL connection URL")->required();
+    serve->add_option("--listen", listen, "HOST:PORT to listen on")->capture_default_str();
+    serve->add_option("--io-threads", config.io_threads, "threads serving connections")
+        ->check(CLI::Range(1, 64))->capture_default_str();
+    serve->add_option("--db-workers", config.db_workers, "database connections, each on its own thread")
+        ->check(CLI::Range(1, 256))->capture_default_str();
+    serve->add_option("--max-group", config.max_group, "single crossings committed in one transaction at most")
+        ->check(CLI::Range(1, 1000))->capture_default_str();
+    serve->add_option("--max-body", config.max_body_bytes, "largest request body in bytes")
+        ->check(CLI::Range(1024, 64 * 1024 * 1024))->capture_default_str();
+    serve->add_option("--read-timeout", read_timeout, "seconds to read one request")
+        ->check(CLI::Range(1, 3600))->capture_default_str();
+    serve->add_option("--drain-timeout", drain_timeout, "seconds to finish in-flight requests on SIGTERM")
+        ->check(CLI::Range(0, 3600))->capture_default_str();
+    serve->add_option("--offline-retry-after", retry_after, "Retry-After seconds while central is offline")
+        ->check(CLI::Range(1, 3600))->capture_default_str();
+
+    std::string db;
+    auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");
+    migrate->add_option("--db", db, "PostgreSQL connection URL")->required();
+
+    auto* token = app.add_subcommand("token", "Create, list and revoke API tokens");
+    token->require_subcommand(1);
+    server::Principal principal;
+    auto* create = token->add_subcommand("create", "Create a token; prints it once on stdout");
+    create->add_option("--db", db, "PostgreSQL connection URL")->required();
+    create->add_option("--role", principal.role, "device, operations, trainer or admin")->required();
+    create->add_option("--checkpoint", principal.checkpoint_id, "the device's checkpoint (device tokens)");
+    create->add_option("--device", principal.device_id, "the device this token speaks for (device tokens)");
+    create->add_option("--name", principal.name, "a note: who or what holds the token");
+    bool as_json = false;
+    auto* list = token->add_subcommand("list", "List tokens (never the tokens themselves)");
+    list->add_option("--db", db, "PostgreSQL connection URL")->required();
+    list->add_flag("--json", as_json, "print JSON");
+    std::int64_t revoke_id = 0;
+    auto* revoke = token->add_subcommand("revoke", "Revoke a token by its id");
+    revoke->add_option("--db", db, "PostgreSQL connection URL")->required();
+    revoke->add_option("id", revoke_id, "the token id shown by token list")->required();
+
+    try {
+        common::apply_layered_defaults(app, argc, argv);
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const std::exception& e) {
+        std::cerr << "borderlog-server: " << e.what() << "\n";
+        return 2;
+    }
+
+    try {
+        common::setup_json_logging("borderlog-server", common::parse_log_level(log_level));
+        if (serve->parsed()) {
+            std::tie(config.listen_host, config.listen_port) = split_listen(listen);
+            config.read_timeout = std::chrono::seconds{read_timeout};
+            config.drain_timeout = std::chrono::seconds{drain_timeout};
+            config.offline_retry_after = std::chrono::seconds{retry_after};
+            return server::serve(config);
+        }
+        if (migrate->parsed()) {
+            const auto report = server::apply_migrations(db, server::bundled_migrations());
+            for (const auto& name : report.applied) std::cerr << "applied " << name << "\n";
+            std::cerr << "schema is at version " << report.current_version << "\n";
+            return 0;
+        }
+        if (create->parsed()) return token_create(db, principal);
+        if (list->parsed()) return token_list(db, as_json);
+        if (revoke->parsed()) {
+            server::Store store(db);
+            if (!store.revoke_token(revoke_id)) {
+                std::cerr << "borderlog-server: no valid token with id " << revoke_id << "\n";
+                return 1;
+            }
+            std::cerr << "token " << revoke_id << " revoked\n";
+            return 0;
+        }
+    } catch (const CLI::ValidationError& e) {
+        std::cerr << "borderlog-server: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "borderlog-server: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,139 @@
+#include "server/service/crossing_queries.hpp"
+
+#include "core/crossing.hpp"
+#include "core/time.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+
+namespace borderlog::server::service {
+
+namespace json = boost::json;
+
+namespace {
+
+std::optional<std::string> param(const std::map<std::string, std::string>& q, const char* key) {
+    const auto it = q.find(key);
+    if (it == q.end() || it->second.empty()) return std::nullopt;
+    return it->second;
+}
+
+std::int64_t whole_number(const std::string& text, const char* field, std::int64_t lo, std::int64_t hi) {
+    std::int64_t v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || end != text.data() + text.size() || v < lo || v > hi)
+        throw core::ValidationError(field, "must be a whole number from " + std::to_string(lo) + " to " +
+                                               std::to_string(hi));
+    return v;
+}
+
+std::optional<std::string> timestamp(const std::map<std::string, std::string>& q, const char* key) {
+    auto v = param(q, key);
+    if (!v) return v;
+    const auto t = core::parse_rfc3339(*v);
+    if (!t) throw core::ValidationError(key, "must be an RFC 3339 timestamp, e.g. 2026-11-27T00:00:00Z");
+    return core::format_rfc3339(*t);
+}
+
+constexpr std::array<const char*, 20> kCsvColumns{
+    "id",          "device_id",       "seq",         "checkpoint_id",   "lane",           "direction",
+    "occurred_at", "received_at",     "officer_id",  "document_type",   "document_number", "issuing_country",
+    "nationality", "surname",         "given_names", "birth_date",      "sex",            "expiry_date",
+    "transport_mode", "vehicle_plate"};
+
+std::string csv_cell(std::string_view v) {
+    // Quote when needed, and defuse spreadsheet formulas in free text.
+    std::string s(v);
+    if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) s.insert(0, "'");
+    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + '"';
+}
+
+std::string field_text(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (!v || v->is_null()) return {};
+    if (v->is_string()) return std::string(v->get_string());
+    return json::serialize(*v);
+}
+
+}  // namespace
+
+CrossingFilter parse_crossing_filter(const std::map<std::string, std::string>& q) {
+    static constexpr std::array<const char*, 11> kKnown{"checkpoint", "device", "direction", "doc_country",
+                                                        "doc_number", "from",   "to",        "limit",
+                                                        "after",      "format", "header"};
+    for (const auto& [key, value] : q)
+        if (std::none_of(kKnown.begin(), kKnown.end(), [&](const char* k) { return key == k; }))
+            throw core::ValidationError(key, "is not a known filter");
+    CrossingFilter f;
+    f.checkpoint = param(q, "checkpoint");
+    f.device = param(q, "device");
+    for (const auto* id : {&f.checkpoint, &f.device})
+        if (*id && !core::is_identifier(**id))
+            throw core::ValidationError(id == &f.checkpoint ? "checkpoint" : "device", "is not a valid identifier");
+    f.direction = param(q, "direction");
+    if (f.direction && *f.direction != "entry" && *f.direction != "exit")
+        throw core::ValidationError("direction", "must be entry or exit");
+    f.doc_country = param(q, "doc_country");
+    if (f.doc_country && (f.doc_country->size() > 3 || f.doc_country->empty()))
+        throw core::ValidationError("doc_country", "must be an ICAO country code, e.g. ALB");
+    f.doc_number = param(q, "doc_number");
+    if (f.doc_number && f.doc_number->size() > core::limits::kDocumentNumber)
+        throw core::ValidationError("doc_number", "is too long");
+    f.from = timestamp(q, "from");
+    f.to = timestamp(q, "to");
+    if (auto v = param(q, "limit")) f.limit = static_cast<int>(whole_number(*v, "limit", 1, kMaxListLimit));
+    if (auto v = param(q, "after")) f.after = whole_number(*v, "after", 0, core::limits::kMaxSeq);
+    if (auto v = param(q, "format"); v && *v != "json" && *v != "csv")
+        throw core::ValidationError("format", "must be json or csv");
+    return f;
+}
+
+json::object crossings_page(const std::vector<CrossingRow>& rows, const CrossingFilter& filter) {
+    json::array items;
+    items.reserve(rows.size());
+    for (const auto& r : rows) items.push_back(json::parse(r.json));
+    json::value next = nullptr;
+    if (!rows.empty() && rows.size() == static_cast<std::size_t>(filter.limit))
+        next = std::to_string(rows.back().ingest_no);
+    return {{"crossings", std::move(items)}, {"next_after", std::move(next)}};
+}
+
+std::string crossings_csv(const std::vector<CrossingRow>& rows, bool with_header) {
+    std::string out;
+    if (with_header) {
+        for (std::size_t i = 0; i < kCsvColumns.size(); ++i) out += (i ? "," : "") + std::string(kCsvColumns[i]);
+        out += "\r\n";
+    }
+    for (const auto& r : rows) {
+        const json::value v = json::parse(r.json);
+        const json::object& o = v.get_object();
+        const json::object empty;
+        const auto* t = o.if_contains("traveler");
+        const auto* tr = o.if_contains("transport");
+        const json::object& traveler = t && t->is_object() ? t->get_object() : empty;
+        const json::object& transport = tr && tr->is_object() ? tr->get_object() : empty;
+        std::size_t i = 0;
+        for (const char* col : kCsvColumns) {
+            std::string_view c = col;
+            std::string cell;
+            if (c == "transport_mode") cell = field_text(transport, "mode");
+            else if (c == "vehicle_plate") cell = field_text(transport, "vehicle_plate");
+            else if (i >= 9 && i <= 17) cell = field_text(traveler, c);
+            else cell = field_text(o, c);
+            out += (i++ ? "," : "") + csv_cell(cell);
+        }
+        out += "\r\n";
+    }
+    return out;
+}
+
+}  // namespace borderlog::server::service

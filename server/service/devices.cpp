@@ -1,0 +1,69 @@
+#include "server/service/devices.hpp"
+
+#include "core/crossing.hpp"
+#include "core/time.hpp"
+
+#include <boost/json.hpp>
+
+namespace borderlog::server::service {
+
+namespace json = boost::json;
+
+namespace {
+
+std::int64_t count_field(const json::object& o, const char* key) {
+    const auto* v = o.if_contains(key);
+    if (!v || v->is_null()) return 0;
+    if (!v->is_int64() || v->get_int64() < 0) throw core::ValidationError(key, "must be a whole number >= 0");
+    return v->get_int64();
+}
+
+std::optional<std::string> time_field(const json::object& o, const char* key) {
+    const auto* v = o.if_contains(key);
+    if (!v || v->is_null()) return std::nullopt;
+    const auto t = v->is_string() ? core::parse_rfc3339(v->get_string()) : std::nullopt;
+    if (!t) throw core::ValidationError(key, "must be an RFC 3339 timestamp");
+    return core::format_rfc3339(*t);
+}
+
+}  // namespace
+
+Heartbeat parse_heartbeat(const json::value& body) {
+    const auto* o = body.if_object();
+    if (!o) throw core::ValidationError("", "the body must be a JSON object");
+    Heartbeat b;
+    b.pending = count_field(*o, "pending");
+    b.oldest_pending_at = time_field(*o, "oldest_pending_at");
+    b.last_seq = count_field(*o, "last_seq");
+    b.rejected = count_field(*o, "rejected");
+    b.device_time = time_field(*o, "device_time");
+    json::array lanes;
+    if (const auto* v = o->if_contains("lanes"); v && !v->is_null()) {
+        if (!v->is_array() || v->get_array().size() > kMaxLanes)
+            throw core::ValidationError("lanes", "must be an array of at most 64 lanes");
+        for (const auto& lane : v->get_array()) {
+            const auto* l = lane.if_object();
+            const auto* name = l ? l->if_contains("lane") : nullptr;
+            if (!name || !name->is_string() || name->get_string().empty() ||
+                name->get_string().size() > core::limits::kLane)
+                throw core::ValidationError("lanes.lane", "must be a lane name of 1-16 characters");
+            lanes.push_back(json::object{{"lane", name->get_string()}, {"waiting", count_field(*l, "waiting")}});
+        }
+    }
+    b.lanes_json = json::serialize(lanes);
+    return b;
+}
+
+json::object reconcile_json(const std::string& device_id, const Reconciliation& rec) {
+    json::array missing;
+    for (const auto& [from, to] : rec.missing) missing.push_back(json::array{from, to});
+    return {{"device_id", device_id}, {"received", rec.received}, {"max_seq", rec.max_seq},
+            {"missing", std::move(missing)}};
+}
+
+bool may_act_for_device(const Principal& caller, const std::string& device_id) {
+    if (caller.role == "device") return caller.device_id == device_id;
+    return caller.role == "operations" || caller.role == "admin";
+}
+
+}  // namespace borderlog::server::service

@@ -1,0 +1,95 @@
+#include "server/storage/pool.hpp"
+
+#include "common/log.hpp"
+
+#include <memory>
+#include <stdexcept>
+
+namespace borderlog::server {
+
+Pool::Pool(std::string db_url, std::size_t workers, std::size_t max_group)
+    : db_url_(std::move(db_url)), max_group_(max_group == 0 ? 1 : max_group) {
+    for (std::size_t i = 0; i < workers; ++i) workers_.emplace_back([this] { work(); });
+}
+
+Pool::~Pool() { stop(); }
+
+void Pool::submit(Job job) {
+    {
+        std::lock_guard lock(mutex_);
+        jobs_.push_back(std::move(job));
+    }
+    wake_.notify_one();
+}
+
+void Pool::submit_insert(const core::Crossing* crossing, InsertDone done) {
+    {
+        std::lock_guard lock(mutex_);
+        inserts_.push_back({crossing, std::move(done)});
+    }
+    wake_.notify_one();
+}
+
+void Pool::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ && workers_.empty()) return;
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : workers_)
+        if (t.joinable()) t.join();
+    workers_.clear();
+}
+
+void Pool::run_inserts(Store* store, std::vector<PendingInsert>& group) {
+    try {
+        if (!store) throw std::runtime_error("database unavailable");
+        std::vector<const core::Crossing*> crossings;
+        crossings.reserve(group.size());
+        for (const auto& p : group) crossings.push_back(p.crossing);
+        const auto statuses = store->insert_crossings(crossings);
+        for (std::size_t i = 0; i < group.size(); ++i) group[i].done(statuses[i], nullptr);
+    } catch (...) {
+        const auto error = std::current_exception();
+        for (auto& p : group) p.done(InsertStatus::stored, error);
+    }
+}
+
+void Pool::work() {
+    std::unique_ptr<Store> store;
+    for (;;) {
+        Job job;
+        std::vector<PendingInsert> group;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [&] { return stopping_ || !jobs_.empty() || !inserts_.empty(); });
+            if (!inserts_.empty()) {
+                while (!inserts_.empty() && group.size() < max_group_) {
+                    group.push_back(std::move(inserts_.front()));
+                    inserts_.pop_front();
+                }
+            } else if (!jobs_.empty()) {
+                job = std::move(jobs_.front());
+                jobs_.pop_front();
+            } else {
+                return;  // stopping, and nothing left to do
+            }
+        }
+        if (!store || !store->is_open()) {
+            store.reset();
+            try {
+                store = std::make_unique<Store>(db_url_);
+            } catch (const std::exception&) {
+                common::log_event(spdlog::level::warn, "db_connect_failed");
+            }
+        }
+        if (!group.empty()) {
+            run_inserts(store.get(), group);
+        } else {
+            job(store.get());
+        }
+    }
+}
+
+}  // namespace borderlog::server
