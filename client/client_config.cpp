@@ -1,0 +1,71 @@
+#include "client/client_config.hpp"
+
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <sys/stat.h>
+
+namespace borderlog::client {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+DataDir open_data_dir(const fs::path& path) {
+    if (!fs::exists(path)) {
+        fs::create_directories(path);
+        fs::permissions(path, fs::perms::owner_all, fs::perm_options::replace);
+    }
+    if (!fs::is_directory(path)) throw std::runtime_error("--data-dir: " + path.string() + " is not a directory");
+    return DataDir{path};
+}
+
+ClientConfig load_config(const DataDir& dir) {
+    std::ifstream in(dir.config_file());
+    if (!in)
+        throw std::runtime_error("no configuration in " + dir.root.string() +
+                                 ": run borderlog-checkpoint init --server URL --checkpoint ID --device ID --token TOKEN");
+    std::stringstream text;
+    text << in.rdbuf();
+    boost::system::error_code ec;
+    const json::value v = json::parse(text.str(), ec);
+    const json::object* o = ec ? nullptr : v.if_object();
+    const auto get = [&](const char* key) -> std::string {
+        const json::value* f = o ? o->if_contains(key) : nullptr;
+        if (!f || !f->is_string()) throw std::runtime_error(dir.config_file().string() + ": missing " + key);
+        return std::string(f->get_string());
+    };
+    return ClientConfig{get("server_url"), get("token"), DeviceIdentity{get("checkpoint_id"), get("device_id")}};
+}
+
+void save_config(const DataDir& dir, const ClientConfig& c) {
+    const json::object o{{"server_url", c.server_url},
+                         {"checkpoint_id", c.device.checkpoint_id},
+                         {"device_id", c.device.device_id},
+                         {"token", c.token}};
+    // Write beside, then rename: a crash leaves the old config or the new one, never half of one.
+    const fs::path tmp = dir.config_file().string() + ".tmp";
+    {
+        const mode_t old = ::umask(077);
+        std::ofstream out(tmp, std::ios::trunc);
+        ::umask(old);
+        out << json::serialize(o) << "\n";
+        out.flush();
+        if (!out) throw std::runtime_error("cannot write " + tmp.string());
+    }
+    fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+    fs::rename(tmp, dir.config_file());
+}
+
+std::string check_server_url(const std::string& url) {
+    const auto parsed = boost::urls::parse_absolute_uri(url);
+    if (!parsed) return "must be an absolute URL such as http://central.example:8080";
+    if (parsed->scheme() != "http") return "must start with http:// (TLS comes with a later release)";
+    if (parsed->host().empty()) return "must name a host";
+    if (parsed->has_query() || parsed->has_fragment()) return "must not have a query or fragment";
+    return {};
+}
+
+}  // namespace borderlog::client

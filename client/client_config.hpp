@@ -1,0 +1,36 @@
+// What `borderlog-checkpoint init` writes into the data directory, beside the outbox: which server
+// to sync with and who this terminal is. The token is kept in a file only its owner can read.
+#pragma once
+
+#include "client/queue/outbox.hpp"
+
+#include <filesystem>
+#include <string>
+
+namespace borderlog::client {
+
+struct ClientConfig {
+    std::string server_url;  // http://host:port
+    std::string token;
+    DeviceIdentity device;
+};
+
+struct DataDir {
+    std::filesystem::path root;
+
+    std::filesystem::path config_file() const { return root / "config.json"; }
+    std::filesystem::path outbox_file() const { return root / "outbox.db"; }
+    std::filesystem::path sync_lock_file() const { return root / "sync.lock"; }
+};
+
+// Creates the directory (mode 0700) when missing.
+DataDir open_data_dir(const std::filesystem::path& path);
+
+// Throws std::runtime_error saying to run init when the data directory has no config.
+ClientConfig load_config(const DataDir& dir);
+void save_config(const DataDir& dir, const ClientConfig& config);
+
+// Checks a server URL: http://host[:port][/prefix]. Returns an error message, or empty when fine.
+std::string check_server_url(const std::string& url);
+
+}  // namespace borderlog::client

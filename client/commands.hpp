@@ -1,0 +1,66 @@
+// The subcommands of borderlog-checkpoint, each taking its options as a struct. Each returns the
+// process exit code; a CLI message names the option at fault.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace borderlog::client {
+
+// Exit codes beyond 0/1 that scripts rely on.
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitCentralUnavailable = 3;
+
+struct InitOptions {
+    std::filesystem::path data_dir;
+    std::string server, checkpoint, device, token;
+};
+
+struct RecordOptions {
+    std::filesystem::path data_dir;
+    std::string direction;
+    std::vector<std::string> mrz;
+    std::string doc_number, doc_country, nationality, surname, given_names, birth_date, sex, doc_type, expiry_date;
+    std::string lane, officer, vehicle, mode;
+    bool json = false;
+};
+
+struct ImportOptions {
+    std::filesystem::path data_dir;
+    std::filesystem::path file;
+    bool json = false;
+};
+
+struct SyncCommandOptions {
+    std::filesystem::path data_dir;
+    std::size_t batch_size = 500;
+    int timeout_s = 10;
+    int retention_days = 14;
+    bool json = false;
+};
+
+struct StatusOptions {
+    std::filesystem::path data_dir;
+    bool json = false;
+};
+
+struct RunOptions {
+    SyncCommandOptions sync;
+    std::string ui_listen = "127.0.0.1:8081";
+    int heartbeat_s = 15;
+    int reconcile_s = 60;
+    int poll_ms = 500;
+    int backoff_base_ms = 500;
+    int backoff_cap_s = 60;
+};
+
+int run_init(const InitOptions& o);
+int run_record(const RecordOptions& o);
+int run_import(const ImportOptions& o);
+int run_sync_once(const SyncCommandOptions& o);
+int run_status(const StatusOptions& o);
+int run_daemon(const RunOptions& o);
+
+}  // namespace borderlog::client

@@ -1,0 +1,135 @@
+// borderlog-checkpoint: records crossings into the local durable outbox and syncs them. Wiring only.
+#include "client/commands.hpp"
+#include "common/config.hpp"
+#include "common/log.hpp"
+
+#include <iostream>
+
+using namespace borderlog;
+
+int main(int argc, char** argv) {
+    CLI::App app{"borderlog-checkpoint: record crossings locally, durably, and sync them to the centre"};
+    app.set_version_flag("--version", std::string("borderlog-checkpoint ") + BORDERLOG_VERSION);
+    app.require_subcommand(1);
+    std::string log_level = "info";
+    app.add_option("--log-level", log_level, "debug, info, warn or error");
+
+    std::filesystem::path data_dir = "./borderlog-data";
+    const auto add_data_dir = [&](CLI::App* sub) {
+        sub->add_option("--data-dir", data_dir, "where the queue and config live")->capture_default_str();
+    };
+
+    client::InitOptions init;
+    auto* init_cmd = app.add_subcommand("init", "Write this terminal's configuration into the data directory");
+    add_data_dir(init_cmd);
+    init_cmd->add_option("--server", init.server, "the central server, http://host:port")->required();
+    init_cmd->add_option("--checkpoint", init.checkpoint, "this checkpoint's id")->required();
+    init_cmd->add_option("--device", init.device, "this terminal's device id")->required();
+    init_cmd->add_option("--token", init.token, "the device token from borderlog-server token create")->required();
+
+    client::RecordOptions rec;
+    auto* record_cmd = app.add_subcommand("record", "Record one crossing; returns once it is durable on local disk");
+    add_data_dir(record_cmd);
+    record_cmd->add_option("--direction", rec.direction, "entry or exit")->required()->check(CLI::IsMember({"entry", "exit"}));
+    auto* mrz = record_cmd->add_option("--mrz", rec.mrz, "one MRZ line; give it 2 or 3 times, in order")
+                    ->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    std::vector<CLI::Option*> typed{
+        record_cmd->add_option("--doc-number", rec.doc_number, "document number"),
+        record_cmd->add_option("--doc-country", rec.doc_country, "issuing country, ICAO code such as ALB"),
+        record_cmd->add_option("--nationality", rec.nationality, "nationality, ICAO code"),
+        record_cmd->add_option("--surname", rec.surname, "surname"),
+        record_cmd->add_option("--given-names", rec.given_names, "given names"),
+        record_cmd->add_option("--birth-date", rec.birth_date, "YYYY-MM-DD"),
+        record_cmd->add_option("--sex", rec.sex, "F, M or X"),
+        record_cmd->add_option("--doc-type", rec.doc_type, "document type, such as P or ID"),
+        record_cmd->add_option("--expiry-date", rec.expiry_date, "YYYY-MM-DD"),
+    };
+    for (auto* opt : typed) mrz->excludes(opt);
+    record_cmd->add_option("--lane", rec.lane, "lane");
+    record_cmd->add_option("--officer", rec.officer, "officer id");
+    record_cmd->add_option("--vehicle", rec.vehicle, "vehicle plate");
+    record_cmd->add_option("--mode", rec.mode, "foot, car, bus, truck, rail, air or sea")
+        ->check(CLI::IsMember({"foot", "car", "bus", "truck", "rail", "air", "sea"}));
+    record_cmd->add_flag("--json", rec.json, "print the whole record instead of its id");
+
+    client::ImportOptions imp;
+    auto* import_cmd = app.add_subcommand("import", "Record every line of a JSON Lines file (resumable)");
+    add_data_dir(import_cmd);
+    import_cmd->add_option("FILE", imp.file, "JSON Lines file of crossings")->required();
+    import_cmd->add_flag("--json", imp.json, "print counts as JSON");
+
+    client::SyncCommandOptions sync;
+    auto* sync_cmd = app.add_subcommand("sync", "Push pending records to the centre");
+    add_data_dir(sync_cmd);
+    bool once = false;
+    sync_cmd->add_flag("--once", once, "push everything pending, then exit (0 drained, 3 centre unavailable, 1 error)")
+        ->required();
+    const auto add_sync_options = [&](CLI::App* sub) {
+        sub->add_option("--batch-size", sync.batch_size, "records per request")->check(CLI::Range(1, 1000))->capture_default_str();
+        sub->add_option("--timeout", sync.timeout_s, "seconds to wait for the centre")->check(CLI::Range(1, 600))->capture_default_str();
+        sub->add_option("--retention-days", sync.retention_days, "days to keep acknowledged records for re-sending")
+            ->check(CLI::Range(1, 3650))->capture_default_str();
+    };
+    add_sync_options(sync_cmd);
+    sync_cmd->add_flag("--json", sync.json, "print the outcome as JSON");
+
+    client::StatusOptions status;
+    auto* status_cmd = app.add_subcommand("status", "Show the queue: pending, rejected, last sync, centre state");
+    add_data_dir(status_cmd);
+    status_cmd->add_flag("--json", status.json, "print one JSON object");
+
+    client::RunOptions run;
+    auto* run_cmd = app.add_subcommand("run", "The daemon: sync continuously with backoff and send heartbeats");
+    add_data_dir(run_cmd);
+    add_sync_options(run_cmd);
+    run_cmd->add_option("--ui-listen", run.ui_listen, "HOST:PORT of the officer screen")->capture_default_str();
+    run_cmd->add_option("--heartbeat-interval", run.heartbeat_s, "seconds between heartbeats")->check(CLI::Range(1, 3600))->capture_default_str();
+    run_cmd->add_option("--reconcile-interval", run.reconcile_s, "seconds between reconciles")->check(CLI::Range(1, 86400))->capture_default_str();
+    run_cmd->add_option("--poll-interval-ms", run.poll_ms, "how often to look for new records")->check(CLI::Range(10, 60000))->capture_default_str();
+    run_cmd->add_option("--backoff-base-ms", run.backoff_base_ms, "first retry wait")->check(CLI::Range(10, 60000))->capture_default_str();
+    run_cmd->add_option("--backoff-cap", run.backoff_cap_s, "longest retry wait in seconds")->check(CLI::Range(1, 3600))->capture_default_str();
+
+    try {
+        common::apply_layered_defaults(app, argc, argv);
+        app.parse(argc, argv);
+        common::setup_json_logging("borderlog-checkpoint", common::parse_log_level(log_level));
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const std::exception& e) {
+        std::cerr << "borderlog-checkpoint: " << e.what() << "\n";
+        return client::kExitUsage;
+    }
+
+    try {
+        if (init_cmd->parsed()) {
+            init.data_dir = data_dir;
+            return client::run_init(init);
+        }
+        if (record_cmd->parsed()) {
+            if (!rec.mrz.empty() && rec.mrz.size() != 2 && rec.mrz.size() != 3) {
+                std::cerr << "borderlog-checkpoint: --mrz: give 2 or 3 lines, one per --mrz\n";
+                return client::kExitUsage;
+            }
+            rec.data_dir = data_dir;
+            return client::run_record(rec);
+        }
+        if (import_cmd->parsed()) {
+            imp.data_dir = data_dir;
+            return client::run_import(imp);
+        }
+        sync.data_dir = data_dir;
+        if (sync_cmd->parsed()) return client::run_sync_once(sync);
+        if (status_cmd->parsed()) {
+            status.data_dir = data_dir;
+            return client::run_status(status);
+        }
+        if (run_cmd->parsed()) {
+            run.sync = sync;
+            return client::run_daemon(run);
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "borderlog-checkpoint: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,45 @@
+// A small blocking HTTP/1.1 client with keep-alive and a deadline on every step, for the checkpoint's
+// sync and for borderlogctl. Beast stays inside the .cpp.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace borderlog::client {
+
+// The server could not be reached or did not answer in time: the request may or may not have
+// arrived, which is safe for borderlog's requests (the record id makes a repeat harmless).
+class TransportError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct HttpResponse {
+    unsigned status = 0;
+    std::string body;
+    std::string content_type;
+    std::optional<std::chrono::seconds> retry_after;
+};
+
+class HttpClient {
+public:
+    // `base_url`: http://host[:port][/prefix]; `timeout` bounds connecting, sending and the answer each.
+    HttpClient(const std::string& base_url, std::chrono::milliseconds timeout);
+    ~HttpClient();
+    HttpClient(const HttpClient&) = delete;
+    HttpClient& operator=(const HttpClient&) = delete;
+
+    // `target` is a path below the base URL, with its query. Throws TransportError.
+    HttpResponse request(std::string_view method, std::string_view target, const std::string& body,
+                         std::string_view token);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace borderlog::client
