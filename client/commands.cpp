@@ -171,7 +171,6 @@ int run_record(const RecordOptions& o) {
 }
 
 int run_import(const ImportOptions& o) {
-    constexpr std::size_t kChunk = 500;
     constexpr std::size_t kMaxLine = 64 * 1024;
     std::ifstream in(o.file);
     if (!in) return usage_error("FILE", "cannot read " + o.file.string());
@@ -226,7 +225,7 @@ int run_import(const ImportOptions& o) {
             fail(e.first().field + " " + e.first().message);
             continue;
         }
-        if (chunk.size() >= kChunk) flush();
+        if (chunk.size() >= o.chunk_size) flush();
     }
     if (!chunk.empty()) flush();
     if (o.json) {

@@ -30,6 +30,7 @@ struct RecordOptions {
 struct ImportOptions {
     std::filesystem::path data_dir;
     std::filesystem::path file;
+    std::size_t chunk_size = 500;  // lines per transaction: what an interruption can lose is redone
     bool json = false;
 };
 

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
     CLI::App app{"borderlog-checkpoint: record crossings locally, durably, and sync them to the centre"};
     app.set_version_flag("--version", std::string("borderlog-checkpoint ") + BORDERLOG_VERSION);
     app.require_subcommand(1);
+    app.fallthrough();  // options of the program may follow the subcommand
     std::string log_level = "info";
     app.add_option("--log-level", log_level, "debug, info, warn or error");
 
@@ -56,6 +57,8 @@ int main(int argc, char** argv) {
     auto* import_cmd = app.add_subcommand("import", "Record every line of a JSON Lines file (resumable)");
     add_data_dir(import_cmd);
     import_cmd->add_option("FILE", imp.file, "JSON Lines file of crossings")->required();
+    import_cmd->add_option("--chunk-size", imp.chunk_size, "lines recorded per transaction")
+        ->check(CLI::Range(1, 10000))->capture_default_str();
     import_cmd->add_flag("--json", imp.json, "print counts as JSON");
 
     client::SyncCommandOptions sync;

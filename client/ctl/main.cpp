@@ -116,6 +116,7 @@ int main(int argc, char** argv) {
     CLI::App app{"borderlogctl: operate a borderlog server (outage switch, crossings)"};
     app.set_version_flag("--version", std::string("borderlogctl ") + BORDERLOG_VERSION);
     app.require_subcommand(1);
+    app.fallthrough();  // options of the program may follow the subcommand
     Connection c;
     app.add_option("--server", c.server, "the central server, http://host:port")->capture_default_str();
     app.add_option("--token", c.token, "an operations, trainer or admin token (or BORDERLOG_TOKEN)");

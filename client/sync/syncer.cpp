@@ -115,7 +115,10 @@ SyncReport push_pending(Outbox& outbox, HttpClient& http, const ClientConfig& co
 // Asks the server which sequence numbers it lacks and queues them again. Returns how many.
 std::int64_t reconcile(Outbox& outbox, HttpClient& http, const ClientConfig& config) {
     const auto res = http.request("GET", "/api/v1/devices/" + config.device.device_id + "/reconcile", "", config.token);
-    if (res.status != 200) return 0;
+    if (res.status != 200) {
+        if (res.status == 503) note_contact(outbox, "offline");
+        return 0;
+    }
     boost::system::error_code ec;
     const json::value v = json::parse(res.body, ec);
     const auto* o = ec ? nullptr : v.if_object();

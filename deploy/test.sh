@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test (unit, integration, e2e) against a throwaway
+# PostgreSQL that it starts and removes itself. Extra arguments go to ctest, e.g. `-L unit`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./deploy/install-deps.sh
+cmake --preset default >/dev/null
+cmake --build --preset default -j"$(nproc)"
+
+work=$(mktemp -d /tmp/borderlog-test.XXXXXX)
+chmod 755 "$work"  # the postgres user must reach its folder inside
+cleanup() {
+    ./deploy/pg.sh stop "$work/pg" || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# A free loopback port for the throwaway cluster.
+for _ in $(seq 1 50); do
+    port=$((20000 + RANDOM % 20000))
+    if ./deploy/pg.sh start "$work/pg" "$port" 2>/dev/null; then break; fi
+    port=""
+done
+[ -n "$port" ] || { echo "test.sh: could not start PostgreSQL" >&2; exit 1; }
+export BORDERLOG_TEST_DB="postgresql://postgres@127.0.0.1:$port/postgres"
+export BORDERLOG_TEST_TMP="$work"
+echo "test.sh: PostgreSQL on 127.0.0.1:$port"
+
+ctest --test-dir build --output-on-failure --timeout 900 -j2 "$@"

@@ -1,0 +1,140 @@
+# Shared helpers of the end-to-end tests: the real programs, a database of the test's own on the
+# PostgreSQL named by BORDERLOG_TEST_DB, a server on a loopback port, and waits with deadlines.
+# Sourced by each test script; ctest sets BORDERLOG_BIN_DIR.
+set -euo pipefail
+
+: "${BORDERLOG_TEST_DB:?BORDERLOG_TEST_DB must name a PostgreSQL server (deploy/test.sh sets it)}"
+: "${BORDERLOG_BIN_DIR:?BORDERLOG_BIN_DIR must name the build directory}"
+SERVER_BIN="$BORDERLOG_BIN_DIR/server/borderlog-server"
+CHECKPOINT_BIN="$BORDERLOG_BIN_DIR/client/borderlog-checkpoint"
+CTL_BIN="$BORDERLOG_BIN_DIR/client/borderlogctl"
+
+TEST_NAME=$(basename "$0" .sh)
+WORK=$(mktemp -d "${BORDERLOG_TEST_TMP:-/tmp}/e2e-$TEST_NAME.XXXXXX")
+DB_NAME="e2e_${TEST_NAME}_$$"
+DB_URL="${BORDERLOG_TEST_DB%/*}/$DB_NAME"
+SERVER_PID=""
+PORT=""
+BACKGROUND_PIDS=()
+
+log() { echo "[$TEST_NAME] $*" >&2; }
+fail() {
+    log "FAIL: $*"
+    exit 1
+}
+
+cleanup() {
+    local rc=$?
+    for pid in "${BACKGROUND_PIDS[@]}" $SERVER_PID; do kill -9 "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    if [ $rc -ne 0 ] && [ -f "$WORK/server.log" ]; then
+        log "server log (last 20 lines):"
+        tail -n 20 "$WORK/server.log" >&2 || true
+    fi
+    psql -q "$BORDERLOG_TEST_DB" -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+    [ $rc -eq 0 ] && log "PASS"
+    exit $rc
+}
+trap cleanup EXIT
+
+sql() { psql -qtAX "$DB_URL" -c "$1"; }
+
+# wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND until it succeeds, or fails the test.
+wait_until() {
+    local seconds=$1 what=$2
+    shift 2
+    local deadline=$((SECONDS + seconds))
+    until "$@"; do
+        [ $SECONDS -lt $deadline ] || fail "timed out after ${seconds}s waiting for: $what"
+        sleep 0.05
+    done
+}
+
+create_database() {
+    psql -q "$BORDERLOG_TEST_DB" -c "CREATE DATABASE $DB_NAME" >/dev/null
+    "$SERVER_BIN" migrate --db "$DB_URL" 2>/dev/null
+}
+
+# token ROLE [CHECKPOINT DEVICE]: prints a new token.
+token() {
+    if [ "$1" = device ]; then
+        "$SERVER_BIN" token create --db "$DB_URL" --role device --checkpoint "$2" --device "$3" 2>/dev/null
+    else
+        "$SERVER_BIN" token create --db "$DB_URL" --role "$1" --name "e2e-$1" 2>/dev/null
+    fi
+}
+
+server_alive() { kill -0 "$SERVER_PID" 2>/dev/null || fail "the server exited (see its log)"; }
+server_listening() { server_alive && grep -q '"event":"listening"' "$WORK/server.log"; }
+server_ready() { server_alive && curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; }
+
+# Starts the server; the first start takes a free port from the kernel, restarts keep it.
+start_server() {
+    local listen_port=${PORT:-0}
+    "$SERVER_BIN" serve --db "$DB_URL" --listen "127.0.0.1:$listen_port" --log-level info "$@" >>"$WORK/server.log" 2>&1 &
+    SERVER_PID=$!
+    if [ -z "$PORT" ]; then
+        wait_until 30 "the server to listen" server_listening
+        PORT=$(grep '"event":"listening"' "$WORK/server.log" | tail -n 1 | sed 's/.*"port":\([0-9]*\).*/\1/')
+    fi
+    wait_until 30 "the server to be ready" server_ready
+}
+
+kill_server() {
+    kill -9 "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+}
+
+# stop_server: SIGTERM, then the exit code must be 0.
+stop_server() {
+    kill -TERM "$SERVER_PID"
+    local rc=0
+    wait "$SERVER_PID" || rc=$?
+    SERVER_PID=""
+    [ $rc -eq 0 ] || fail "the server exited $rc after SIGTERM"
+}
+
+# Background processes are started with "$CHECKPOINT_BIN" itself, so that $! is the program, not a subshell.
+checkpoint() { "$CHECKPOINT_BIN" "$@"; }
+ctl() { "$CTL_BIN" --server "http://127.0.0.1:$PORT" "$@"; }
+
+# init_checkpoint DIR CHECKPOINT DEVICE: a data dir with its own device token. The server URL may
+# name a port nobody listens on yet (PORT is set once the server first starts).
+init_checkpoint() {
+    local dir=$1 cp=$2 dev=$3 port=${4:-$PORT}
+    checkpoint init --data-dir "$dir" --server "http://127.0.0.1:$port" --checkpoint "$cp" --device "$dev" \
+        --token "$(token device "$cp" "$dev")" 2>/dev/null
+}
+
+status_field() { checkpoint status --data-dir "$1" --json | sed "s/.*\"$2\":\([^,}]*\).*/\1/" | tr -d '"'; }
+
+# gen_jsonl N FILE: N distinct crossings as JSON Lines (the import format).
+gen_jsonl() {
+    awk -v n="$1" 'BEGIN {
+        for (i = 1; i <= n; i++) {
+            dir = (i % 2) ? "entry" : "exit";
+            printf("{\"direction\":\"%s\",\"occurred_at\":\"2026-11-27T%02d:%02d:%02d.%03dZ\",\"lane\":\"%d\",", dir, (i / 3600) % 24, (i / 60) % 60, i % 60, i % 1000, i % 4 + 1);
+            printf("\"traveler\":{\"document_type\":\"P\",\"document_number\":\"E2E%07d\",\"issuing_country\":\"ALB\",", i);
+            printf("\"nationality\":\"ALB\",\"surname\":\"TRAVELER\",\"given_names\":\"NUMBER %d\",\"birth_date\":\"1980-01-01\",\"sex\":\"F\"}}\n", i);
+        }
+    }' >"$2"
+}
+
+# The ids a data directory holds, and the ids PostgreSQL holds for a device, sorted.
+local_ids() { sqlite3 "$1/outbox.db" "SELECT id FROM outbox ORDER BY id"; }
+central_ids() { sql "SELECT id FROM crossings WHERE device_id = '$1' ORDER BY id"; }
+central_count() { sql "SELECT count(*) FROM crossings"; }
+
+# Every record the data directory holds is in PostgreSQL exactly once, and nothing else is.
+assert_exactly_once() {
+    local dir=$1 device=$2
+    local_ids "$dir" >"$WORK/local.ids"
+    central_ids "$device" >"$WORK/central.ids"
+    local dupes
+    dupes=$(sql "SELECT count(*) - count(DISTINCT id) + count(*) - count(DISTINCT (device_id, seq)) FROM crossings")
+    [ "$dupes" = 0 ] || fail "PostgreSQL holds duplicates"
+    diff -q "$WORK/local.ids" "$WORK/central.ids" >/dev/null ||
+        fail "PostgreSQL does not hold exactly the checkpoint's records ($(wc -l <"$WORK/local.ids") local, $(wc -l <"$WORK/central.ids") central)"
+}
