@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
     CLI::App app{"borderlog-server: the central HTTP server in front of PostgreSQL"};
     app.set_version_flag("--version", std::string("borderlog-server ") + BORDERLOG_VERSION);
     app.require_subcommand(1);
+    app.fallthrough();  // options of the program may follow the subcommand
 
     std::string log_level = "info";
     app.add_option("--log-level", log_level, "debug, info, warn or error");
