@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian 12 machine to crossings flowing: installs what is missing, builds,
+# starts a private PostgreSQL in .run/ of this project, the central server, and a checkpoint daemon
+# for each of the demo checkpoint's two devices, records a few demo crossings, and shows them in
+# PostgreSQL. Ctrl-C stops everything cleanly. With --check it stops by itself after the demo.
+#
+# Settings (environment): BORDERLOG_PG_PORT (5544), BORDERLOG_LISTEN (127.0.0.1:8080).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+check_only=false
+[ "${1:-}" = "--check" ] && check_only=true
+
+pg_port=${BORDERLOG_PG_PORT:-5544}
+listen=${BORDERLOG_LISTEN:-127.0.0.1:8080}
+run="$root/.run"
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "Installing packages (only what is missing)"
+./deploy/install-deps.sh
+
+say "Building"
+cmake --preset default >/dev/null
+cmake --build --preset default -j"$(nproc)" --target borderlog-server borderlog-checkpoint borderlogctl
+bin="$root/build"
+server="$bin/server/borderlog-server"
+checkpoint="$bin/client/borderlog-checkpoint"
+ctl="$bin/client/borderlogctl"
+
+mkdir -p "$run"
+pg_dir="$run/pg"
+# The postgres user must be able to reach the project folder when we run as root.
+if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$run"; then
+    pg_dir="/var/tmp/borderlog-quickstart-pg"
+    echo "note: the postgres user cannot enter $run; the private PostgreSQL lives in $pg_dir instead"
+fi
+
+pids=()
+cleanup() {
+    say "Stopping"
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    ./deploy/pg.sh stop "$pg_dir" || true
+    echo "stopped: checkpoint daemons, borderlog-server, PostgreSQL (data kept in $run; rm -rf $run to start over)"
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
+
+say "Starting PostgreSQL on 127.0.0.1:$pg_port (data in $pg_dir)"
+./deploy/pg.sh start "$pg_dir" "$pg_port"
+admin_url=$(./deploy/pg.sh url "$pg_dir" "$pg_port" postgres)
+db_url=$(./deploy/pg.sh url "$pg_dir" "$pg_port" borderlog)
+if [ "$(psql -qtAX "$admin_url" -c "SELECT count(*) FROM pg_database WHERE datname = 'borderlog'")" = 0 ]; then
+    psql -q "$admin_url" -c "CREATE DATABASE borderlog" >/dev/null
+fi
+"$server" migrate --db "$db_url"
+
+# Tokens are made once and kept (only their hashes are in PostgreSQL).
+tokens="$run/tokens.env"
+if [ ! -s "$tokens" ]; then
+    say "Creating tokens: an admin, an operations user, and devices KAK-01 and KAK-02 of checkpoint KAKAVIJE"
+    (
+        umask 077
+        {
+            echo "ADMIN_TOKEN=$("$server" token create --db "$db_url" --role admin --name quickstart-admin)"
+            echo "OPS_TOKEN=$("$server" token create --db "$db_url" --role operations --name quickstart-ops)"
+            echo "KAK01_TOKEN=$("$server" token create --db "$db_url" --role device --checkpoint KAKAVIJE --device KAK-01 --name terminal-1)"
+            echo "KAK02_TOKEN=$("$server" token create --db "$db_url" --role device --checkpoint KAKAVIJE --device KAK-02 --name terminal-2)"
+        } >"$tokens"
+    )
+fi
+# shellcheck disable=SC1090
+source "$tokens"
+
+say "Starting borderlog-server on $listen"
+"$server" serve --db "$db_url" --listen "$listen" >>"$run/server.log" 2>&1 &
+pids+=($!)
+deadline=$((SECONDS + 30))
+until curl -sf "http://$listen/readyz" >/dev/null; do
+    kill -0 "${pids[0]}" 2>/dev/null || { tail -n 5 "$run/server.log"; echo "borderlog-server did not start" >&2; exit 1; }
+    [ $SECONDS -lt $deadline ] || { echo "borderlog-server is not ready after 30 s" >&2; exit 1; }
+    sleep 0.2
+done
+
+for dev in KAK-01 KAK-02; do
+    var="${dev//-/}_TOKEN"
+    "$checkpoint" init --data-dir "$run/checkpoint-$dev" --server "http://$listen" --checkpoint KAKAVIJE \
+        --device "$dev" --token "${!var}"
+    "$checkpoint" run --data-dir "$run/checkpoint-$dev" --heartbeat-interval 5 >>"$run/checkpoint-$dev.log" 2>&1 &
+    pids+=($!)
+done
+
+say "Recording demo crossings at KAKAVIJE (the officer's commands)"
+before=$(psql -qtAX "$db_url" -c "SELECT count(*) FROM crossings")
+set -x
+"$checkpoint" record --data-dir "$run/checkpoint-KAK-01" --direction entry --lane 1 --officer officer-112 --mode car --vehicle AA123BB \
+    --mrz 'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<' --mrz 'L898902C36UTO7408122F1204159ZE184226B<<<<<10'
+"$checkpoint" record --data-dir "$run/checkpoint-KAK-02" --direction exit --lane 2 --officer officer-7 --mode foot \
+    --doc-number BA1234567 --doc-country ALB --nationality ALB --surname HOXHA --given-names ARBEN --birth-date 1988-06-02 --sex M
+"$checkpoint" record --data-dir "$run/checkpoint-KAK-02" --direction entry --lane 2 --officer officer-7 --mode bus \
+    --doc-number X4RTBPFW4 --doc-country GRC --nationality GRC --surname PAPADOPOULOU --given-names ELENI --birth-date 1995-11-30 --sex F
+{ set +x; } 2>/dev/null
+
+deadline=$((SECONDS + 30))
+until [ "$(psql -qtAX "$db_url" -c "SELECT count(*) FROM crossings")" -ge $((before + 3)) ]; do
+    [ $SECONDS -lt $deadline ] || { echo "the demo crossings did not reach PostgreSQL within 30 s" >&2; exit 1; }
+    sleep 0.2
+done
+
+say "They are in PostgreSQL (borderlogctl crossings list)"
+"$ctl" --server "http://$listen" --token "$OPS_TOKEN" crossings list --limit 10
+echo
+"$checkpoint" status --data-dir "$run/checkpoint-KAK-01"
+
+cat <<TXT
+
+== Running
+  PostgreSQL           127.0.0.1:$pg_port   database borderlog   (psql $db_url)
+  borderlog-server     http://$listen       log: .run/server.log
+  checkpoint daemons   KAK-01, KAK-02        data: .run/checkpoint-KAK-0*/   logs: .run/checkpoint-KAK-0*.log
+  tokens               .run/tokens.env (admin, operations, two devices)
+
+== Try next (in another terminal, from $root)
+  source .run/tokens.env
+  build/client/borderlog-checkpoint record --data-dir .run/checkpoint-KAK-01 --direction exit \\
+      --doc-number AB1234567 --doc-country ALB --nationality ALB --surname DOE --birth-date 1990-01-31 --sex F
+  build/client/borderlog-checkpoint status --data-dir .run/checkpoint-KAK-01 --json
+  build/client/borderlogctl --server http://$listen --token \$OPS_TOKEN crossings list --csv
+  build/client/borderlogctl --server http://$listen --token \$ADMIN_TOKEN central-offline on --reason drill
+      (record again: it stays pending; 'central-offline off' and watch the daemon drain it)
+
+Press Ctrl-C to stop everything.
+TXT
+
+if $check_only; then exit 0; fi
+wait "${pids[0]}"
