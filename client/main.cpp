@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
     auto* run_cmd = app.add_subcommand("run", "The daemon: sync continuously with backoff and send heartbeats");
     add_data_dir(run_cmd);
     add_sync_options(run_cmd);
-    run_cmd->add_option("--ui-listen", run.ui_listen, "HOST:PORT of the officer screen")->capture_default_str();
+    run_cmd->add_option("--ui-listen", run.ui_listen, "HOST:PORT of the officer screen (it comes with the officers' release; nothing is served there yet)")->capture_default_str();
     run_cmd->add_option("--heartbeat-interval", run.heartbeat_s, "seconds between heartbeats")->check(CLI::Range(1, 3600))->capture_default_str();
     run_cmd->add_option("--reconcile-interval", run.reconcile_s, "seconds between reconciles")->check(CLI::Range(1, 86400))->capture_default_str();
     run_cmd->add_option("--poll-interval-ms", run.poll_ms, "how often to look for new records")->check(CLI::Range(10, 60000))->capture_default_str();

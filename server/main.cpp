@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 
+#include <cstdlib>
 #include <iostream>
 
 namespace {
@@ -139,6 +140,8 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    // libpq waits forever for an unreachable database host unless told otherwise.
+    ::setenv("PGCONNECT_TIMEOUT", "5", 0);
     try {
         common::setup_json_logging("borderlog-server", common::parse_log_level(log_level));
         if (serve->parsed()) {

@@ -1,6 +1,7 @@
 #include "server/service/crossing_queries.hpp"
 
 #include "core/crossing.hpp"
+#include "core/crossing_json.hpp"
 #include "core/time.hpp"
 
 #include <boost/json.hpp>
@@ -97,10 +98,22 @@ CrossingFilter parse_crossing_filter(const std::map<std::string, std::string>& q
     return f;
 }
 
+// PostgreSQL's jsonb orders keys by length; answer in the contract's order instead.
+json::value in_contract_order(const std::string& row_json) {
+    json::value v = json::parse(row_json);
+    try {
+        json::object out = core::to_json(core::crossing_from_json(v, core::Completeness::full));
+        if (const auto* received = v.as_object().if_contains("received_at")) out["received_at"] = *received;
+        return out;
+    } catch (const core::ValidationError&) {
+        return v;  // stored by another version: answer it as stored
+    }
+}
+
 json::object crossings_page(const std::vector<CrossingRow>& rows, const CrossingFilter& filter) {
     json::array items;
     items.reserve(rows.size());
-    for (const auto& r : rows) items.push_back(json::parse(r.json));
+    for (const auto& r : rows) items.push_back(in_contract_order(r.json));
     json::value next = nullptr;
     if (!rows.empty() && rows.size() == static_cast<std::size_t>(filter.limit))
         next = std::to_string(rows.back().ingest_no);
