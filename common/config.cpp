@@ -65,14 +65,21 @@ std::map<std::string, std::string> read_config_file(const std::string& path) {
     std::map<std::string, std::string> out;
     std::string line;
     for (int no = 1; std::getline(in, line); ++no) {
-        line = trim(line.substr(0, line.find('#')));
-        if (line.empty() || line.front() == '[') continue;  // blank, comment, or a TOML section header
+        line = trim(line);
+        if (line.empty() || line.front() == '#' || line.front() == '[') continue;  // comment or TOML section
         const auto eq = line.find('=');
         if (eq == std::string::npos)
             throw std::runtime_error("--config: " + path + " line " + std::to_string(no) + ": expected name = value");
         std::string value = trim(line.substr(eq + 1));
-        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
-            value = value.substr(1, value.size() - 2);
+        if (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
+            // A quoted value keeps everything up to its closing quote, '#' included.
+            const auto close = value.find(value.front(), 1);
+            if (close == std::string::npos)
+                throw std::runtime_error("--config: " + path + " line " + std::to_string(no) + ": unclosed quote");
+            value = value.substr(1, close - 1);
+        } else {
+            value = trim(value.substr(0, value.find('#')));
+        }
         out[normalise_key(trim(line.substr(0, eq)))] = value;
     }
     return out;

@@ -22,7 +22,7 @@ std::optional<int> digits(std::string_view s, std::size_t pos, std::size_t width
 std::optional<date::year_month_day> read_date(std::string_view s) {
     if (s.size() < 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
     const auto y = digits(s, 0, 4), m = digits(s, 5, 2), d = digits(s, 8, 2);
-    if (!y || !m || !d) return std::nullopt;
+    if (!y || !m || !d || *y < 1) return std::nullopt;  // there is no year 0 in PostgreSQL (or in ISO dates)
     const date::year_month_day ymd{date::year{*y}, date::month{static_cast<unsigned>(*m)},
                                    date::day{static_cast<unsigned>(*d)}};
     if (!ymd.ok()) return std::nullopt;
@@ -67,8 +67,12 @@ std::optional<Millis> parse_rfc3339(std::string_view s) {
     }
     if (pos != s.size()) return std::nullopt;
     const auto day = date::sys_days{*ymd};
-    return Millis{day} + std::chrono::hours{*hh} + std::chrono::minutes{*mi} + std::chrono::seconds{*ss} +
-           std::chrono::milliseconds{millis} - offset;
+    const Millis t = Millis{day} + std::chrono::hours{*hh} + std::chrono::minutes{*mi} + std::chrono::seconds{*ss} +
+                     std::chrono::milliseconds{millis} - offset;
+    // An offset can carry the instant out of the four-digit years that format_rfc3339 writes.
+    const auto utc_year = date::year_month_day{date::floor<date::days>(t)}.year();
+    if (utc_year < date::year{1} || utc_year > date::year{9999}) return std::nullopt;
+    return t;
 }
 
 bool is_iso_date(std::string_view text) { return text.size() == 10 && read_date(text).has_value(); }

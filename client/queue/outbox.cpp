@@ -6,8 +6,10 @@
 #include "core/time.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <chrono>
+#include <thread>
 
 namespace borderlog::client {
 
@@ -24,11 +26,28 @@ enum State : int { kPending = 0, kAcknowledged = 1, kRejected = 2 };
 
 std::string now_text() { return core::format_rfc3339(core::now_millis()); }
 
+// Switching a new file to WAL needs a moment alone with it, and SQLite reports "busy" at once
+// (without the busy timeout) when another process opens it at the same instant: try again.
+void enable_wal(SQLite::Database& db) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds{kBusyTimeoutMs};
+    for (;;) {
+        try {
+            db.exec("PRAGMA journal_mode=WAL");
+            return;
+        } catch (const SQLite::Exception& e) {
+            if ((e.getErrorCode() != SQLITE_BUSY && e.getErrorCode() != SQLITE_LOCKED) ||
+                std::chrono::steady_clock::now() > deadline)
+                throw;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    }
+}
+
 }  // namespace
 
 Outbox::Outbox(const std::filesystem::path& file)
     : db_(std::make_unique<SQLite::Database>(file, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, kBusyTimeoutMs)) {
-    db_->exec("PRAGMA journal_mode=WAL");
+    enable_wal(*db_);
     db_->exec("PRAGMA synchronous=FULL");  // a record is on disk when its COMMIT returns
     db_->exec("PRAGMA foreign_keys=ON");
     const int version = db_->execAndGet("PRAGMA user_version").getInt();

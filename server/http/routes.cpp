@@ -227,6 +227,10 @@ awaitable<Response> App::ingest_one(const Request& req, const Principal& caller)
     }
     auto pending = insert_on_db(pool_, *planned.crossing);
     const InsertStatus s = co_await std::move(pending);
+    if (s == InsertStatus::unstorable) {
+        const auto r = service::refusal_for(s);
+        throw Problem{400, r.code, "Invalid field", r.detail, "", {}};
+    }
     if (s == InsertStatus::id_conflict || s == InsertStatus::seq_conflict) {
         const auto r = service::refusal_for(s);
         throw Problem{409, r.code, "Conflict", r.detail, s == InsertStatus::id_conflict ? "id" : "seq", {}};

@@ -11,10 +11,10 @@ namespace json = boost::json;
 
 namespace {
 
-std::int64_t count_field(const json::object& o, const char* key) {
+std::int64_t count_field(const json::object& o, const char* key, const char* field) {
     const auto* v = o.if_contains(key);
     if (!v || v->is_null()) return 0;
-    if (!v->is_int64() || v->get_int64() < 0) throw core::ValidationError(key, "must be a whole number >= 0");
+    if (!v->is_int64() || v->get_int64() < 0) throw core::ValidationError(field, "must be a whole number >= 0");
     return v->get_int64();
 }
 
@@ -32,10 +32,10 @@ Heartbeat parse_heartbeat(const json::value& body) {
     const auto* o = body.if_object();
     if (!o) throw core::ValidationError("", "the body must be a JSON object");
     Heartbeat b;
-    b.pending = count_field(*o, "pending");
+    b.pending = count_field(*o, "pending", "pending");
     b.oldest_pending_at = time_field(*o, "oldest_pending_at");
-    b.last_seq = count_field(*o, "last_seq");
-    b.rejected = count_field(*o, "rejected");
+    b.last_seq = count_field(*o, "last_seq", "last_seq");
+    b.rejected = count_field(*o, "rejected", "rejected");
     b.device_time = time_field(*o, "device_time");
     json::array lanes;
     if (const auto* v = o->if_contains("lanes"); v && !v->is_null()) {
@@ -47,7 +47,7 @@ Heartbeat parse_heartbeat(const json::value& body) {
             if (!name || !name->is_string() || name->get_string().empty() ||
                 name->get_string().size() > core::limits::kLane)
                 throw core::ValidationError("lanes.lane", "must be a lane name of 1-16 characters");
-            lanes.push_back(json::object{{"lane", name->get_string()}, {"waiting", count_field(*l, "waiting")}});
+            lanes.push_back(json::object{{"lane", name->get_string()}, {"waiting", count_field(*l, "waiting", "lanes.waiting")}});
         }
     }
     b.lanes_json = json::serialize(lanes);

@@ -46,6 +46,8 @@ Refusal refusal_for(InsertStatus status) {
         return {"id_conflict", "this id is already stored with other content", ""};
     case InsertStatus::seq_conflict:
         return {"seq_conflict", "another record already holds this device's sequence number", ""};
+    case InsertStatus::unstorable:
+        return {"invalid_field", "a value is outside what the central database can store", ""};
     default:
         return {"", "", ""};
     }

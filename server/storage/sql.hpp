@@ -22,11 +22,12 @@ ON CONFLICT DO NOTHING
 RETURNING id::text
 )SQL";
 
-// $1: the same JSON array. For each row whose id is stored, whether the stored content is the same.
+// $1: the same JSON array. For each position (from 1) whose id is stored, whether the stored content
+// is that row's content.
 inline constexpr const char* kCompareStored = R"SQL(
-SELECT r.id::text, c.record = r.record
-FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, record jsonb)
-JOIN crossings c ON c.id = r.id
+SELECT e.ord, c.record = e.item -> 'record'
+FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(item, ord)
+JOIN crossings c ON c.id = (e.item ->> 'id')::uuid
 )SQL";
 
 inline constexpr const char* kListCrossings = R"SQL(

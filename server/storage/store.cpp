@@ -59,6 +59,24 @@ const char* or_null(const std::optional<std::string>& v) { return v ? v->c_str()
 }  // namespace
 
 std::vector<InsertStatus> Store::insert_crossings(const std::vector<const core::Crossing*>& crossings) {
+    try {
+        return insert_together(crossings);
+    } catch (const pqxx::data_exception&) {
+        // One of them holds a value PostgreSQL refuses: store them one by one, so that only it fails.
+    }
+    std::vector<InsertStatus> out;
+    out.reserve(crossings.size());
+    for (const auto* x : crossings) {
+        try {
+            out.push_back(insert_together({x}).front());
+        } catch (const pqxx::data_exception&) {
+            out.push_back(InsertStatus::unstorable);
+        }
+    }
+    return out;
+}
+
+std::vector<InsertStatus> Store::insert_together(const std::vector<const core::Crossing*>& crossings) {
     std::vector<InsertStatus> out(crossings.size(), InsertStatus::seq_conflict);
     if (crossings.empty()) return out;
     json::array rows;
@@ -69,20 +87,22 @@ std::vector<InsertStatus> Store::insert_crossings(const std::vector<const core::
     pqxx::work tx(impl_->conn);
     std::unordered_set<std::string> inserted;
     for (const auto& r : tx.exec_params(sql::kInsertCrossings, payload)) inserted.insert(r[0].as<std::string>());
-    std::unordered_map<std::string, bool> same_content;
+    // Per position in the batch: whether the row stored under its id has its content.
+    std::unordered_map<std::size_t, bool> same_content;
     if (inserted.size() < crossings.size()) {
         for (const auto& r : tx.exec_params(sql::kCompareStored, payload))
-            same_content[r[0].as<std::string>()] = r[1].as<bool>();
+            same_content[r[0].as<std::size_t>() - 1] = r[1].as<bool>();
     }
     tx.commit();
 
-    // The first occurrence of an inserted id is the stored one; a repeat within the batch is a duplicate.
+    const bool all_inserted = inserted.size() == crossings.size();
     for (std::size_t i = 0; i < crossings.size(); ++i) {
-        const std::string& id = crossings[i]->id;
-        if (inserted.erase(id) > 0) {
-            out[i] = InsertStatus::stored;
-        } else if (auto it = same_content.find(id); it != same_content.end()) {
-            out[i] = it->second ? InsertStatus::duplicate : InsertStatus::id_conflict;
+        const auto it = same_content.find(i);
+        if (all_inserted || (it != same_content.end() && it->second)) {
+            // The first copy with the stored content is the one stored; any later one is a duplicate.
+            out[i] = inserted.erase(crossings[i]->id) > 0 ? InsertStatus::stored : InsertStatus::duplicate;
+        } else if (it != same_content.end()) {
+            out[i] = InsertStatus::id_conflict;
         }
     }
     return out;

@@ -34,6 +34,7 @@ enum class InsertStatus {
     duplicate,     // that id was already stored with the same content
     id_conflict,   // that id is stored with other content
     seq_conflict,  // another id already holds this device's sequence number
+    unstorable,    // PostgreSQL refused a value of it (out of range): refused alone, the others stored
 };
 
 struct CrossingFilter {
@@ -98,6 +99,7 @@ public:
 
 private:
     struct Impl;
+    std::vector<InsertStatus> insert_together(const std::vector<const core::Crossing*>& crossings);
     std::unique_ptr<Impl> impl_;
 };
 

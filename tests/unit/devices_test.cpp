@@ -1,0 +1,150 @@
+#include "server/service/devices.hpp"
+
+#include "core/errors.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <functional>
+#include <string>
+
+namespace borderlog::server::service {
+namespace {
+
+namespace json = boost::json;
+
+TEST(Devices, AFullHeartbeatIsRead) {
+    const Heartbeat b = parse_heartbeat(json::parse(R"({
+        "pending": 12, "oldest_pending_at": "2026-11-27T12:42:05.123+02:00", "last_seq": 4711, "rejected": 2,
+        "device_time": "2026-11-27T10:50:00Z", "lanes": [{"lane": "1", "waiting": 3}, {"lane": "2"}]})"));
+    EXPECT_EQ(b.pending, 12);
+    EXPECT_EQ(b.oldest_pending_at, "2026-11-27T10:42:05.123Z");
+    EXPECT_EQ(b.last_seq, 4711);
+    EXPECT_EQ(b.rejected, 2);
+    EXPECT_EQ(b.device_time, "2026-11-27T10:50:00.000Z");
+    EXPECT_EQ(json::parse(b.lanes_json), json::parse(R"([{"lane":"1","waiting":3},{"lane":"2","waiting":0}])"));
+}
+
+TEST(Devices, AnEmptyHeartbeatMeansNothingPending) {
+    const Heartbeat b = parse_heartbeat(json::object{});
+    EXPECT_EQ(b.pending, 0);
+    EXPECT_EQ(b.last_seq, 0);
+    EXPECT_EQ(b.rejected, 0);
+    EXPECT_FALSE(b.oldest_pending_at.has_value());
+    EXPECT_FALSE(b.device_time.has_value());
+    EXPECT_EQ(b.lanes_json, "[]");
+}
+
+TEST(Devices, NullFieldsInAHeartbeatReadAsAbsent) {
+    const Heartbeat b = parse_heartbeat(json::parse(R"({"pending":null,"oldest_pending_at":null,"lanes":null})"));
+    EXPECT_EQ(b.pending, 0);
+    EXPECT_FALSE(b.oldest_pending_at.has_value());
+    EXPECT_EQ(b.lanes_json, "[]");
+}
+
+struct BadHeartbeatCase {
+    const char* name;
+    std::function<json::value()> body;
+    const char* field;
+};
+void PrintTo(const BadHeartbeatCase& c, std::ostream* os) { *os << c.name; }
+
+class ABadHeartbeatIsRefused : public testing::TestWithParam<BadHeartbeatCase> {};
+
+TEST_P(ABadHeartbeatIsRefused, NamingTheField) {
+    try {
+        parse_heartbeat(GetParam().body());
+        FAIL() << "no ValidationError";
+    } catch (const core::ValidationError& e) {
+        EXPECT_EQ(e.first().field, GetParam().field);
+    }
+}
+
+json::value body(const char* text) { return json::parse(text); }
+
+json::value many_lanes(std::size_t n) {
+    json::array lanes;
+    for (std::size_t i = 0; i < n; ++i) lanes.push_back(json::object{{"lane", std::to_string(i)}});
+    return json::object{{"lanes", std::move(lanes)}};
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Devices, ABadHeartbeatIsRefused,
+    testing::Values(BadHeartbeatCase{"NotAnObject", [] { return body("[]"); }, ""},
+                    BadHeartbeatCase{"PendingNegative", [] { return body(R"({"pending":-1})"); }, "pending"},
+                    BadHeartbeatCase{"PendingAString", [] { return body(R"({"pending":"3"})"); }, "pending"},
+                    BadHeartbeatCase{"PendingAFraction", [] { return body(R"({"pending":1.5})"); }, "pending"},
+                    BadHeartbeatCase{"LastSeqNegative", [] { return body(R"({"last_seq":-2})"); }, "last_seq"},
+                    BadHeartbeatCase{"RejectedABoolean", [] { return body(R"({"rejected":true})"); }, "rejected"},
+                    BadHeartbeatCase{"OldestPendingAtNotATimestamp",
+                                     [] { return body(R"({"oldest_pending_at":"yesterday"})"); }, "oldest_pending_at"},
+                    BadHeartbeatCase{"DeviceTimeANumber", [] { return body(R"({"device_time":5})"); }, "device_time"},
+                    BadHeartbeatCase{"LanesAnObject", [] { return body(R"({"lanes":{}})"); }, "lanes"},
+                    BadHeartbeatCase{"SixtyFiveLanes", [] { return many_lanes(kMaxLanes + 1); }, "lanes"},
+                    BadHeartbeatCase{"LaneWithoutName", [] { return body(R"({"lanes":[{"waiting":1}]})"); },
+                                     "lanes.lane"},
+                    BadHeartbeatCase{"LaneNameEmpty", [] { return body(R"({"lanes":[{"lane":""}]})"); },
+                                     "lanes.lane"},
+                    BadHeartbeatCase{"LaneNameTooLong",
+                                     [] { return body(R"({"lanes":[{"lane":"12345678901234567"}]})"); }, "lanes.lane"},
+                    BadHeartbeatCase{"LaneNotAnObject", [] { return body(R"({"lanes":["1"]})"); }, "lanes.lane"}),
+    [](const auto& param_info) { return std::string(param_info.param.name); });
+
+TEST(Devices, SixtyFourLanesAreAccepted) {
+    EXPECT_EQ(json::parse(parse_heartbeat(many_lanes(kMaxLanes)).lanes_json).as_array().size(), kMaxLanes);
+}
+
+TEST(Devices, ANegativeWaitingCountIsRefusedNamingItsJsonPath) {
+    try {
+        parse_heartbeat(body(R"({"lanes":[{"lane":"1","waiting":-1}]})"));
+        FAIL() << "no ValidationError";
+    } catch (const core::ValidationError& e) {
+        EXPECT_EQ(e.first().field, "lanes.waiting");
+    }
+}
+
+TEST(Devices, ReconcileJsonHasTheContractsShape) {
+    Reconciliation rec;
+    rec.received = 5;
+    rec.max_seq = 9;
+    rec.missing = {{3, 4}, {7, 8}};
+    EXPECT_EQ(json::value(reconcile_json("KAK-01", rec)),
+              json::parse(R"({"device_id":"KAK-01","received":5,"max_seq":9,"missing":[[3,4],[7,8]]})"));
+}
+
+TEST(Devices, ReconcileJsonOfADeviceWithNothingIsEmpty) {
+    EXPECT_EQ(json::value(reconcile_json("KAK-01", Reconciliation{})),
+              json::parse(R"({"device_id":"KAK-01","received":0,"max_seq":0,"missing":[]})"));
+}
+
+struct ActForCase {
+    const char* name;
+    const char* role;
+    const char* own_device;
+    bool allowed;
+};
+void PrintTo(const ActForCase& c, std::ostream* os) { *os << c.name; }
+
+class MayActForDevice : public testing::TestWithParam<ActForCase> {};
+
+TEST_P(MayActForDevice, AllowsADeviceTokenOnlyItsOwnDevice) {
+    Principal caller;
+    caller.role = GetParam().role;
+    caller.checkpoint_id = "KAKAVIJE";
+    caller.device_id = GetParam().own_device;
+    EXPECT_EQ(may_act_for_device(caller, "KAK-01"), GetParam().allowed);
+}
+
+INSTANTIATE_TEST_SUITE_P(Devices, MayActForDevice,
+                         testing::Values(ActForCase{"DeviceItself", "device", "KAK-01", true},
+                                         ActForCase{"AnotherDevice", "device", "KAK-02", false},
+                                         ActForCase{"DeviceWithoutDeviceId", "device", "", false},
+                                         ActForCase{"Operations", "operations", "", true},
+                                         ActForCase{"Admin", "admin", "", true},
+                                         ActForCase{"Trainer", "trainer", "", false},
+                                         ActForCase{"NoRole", "", "KAK-01", false}),
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
+
+}  // namespace
+}  // namespace borderlog::server::service
