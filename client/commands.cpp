@@ -120,7 +120,7 @@ int sync_exit_code(const SyncReport& r) {
 }
 
 json::object report_json(const SyncReport& r, Outbox& outbox) {
-    static const char* kStatus[] = {"drained", "unavailable", "failed"};
+    static const char* kStatus[] = {"drained", "unavailable", "failed", "stopped"};
     json::object o{{"status", kStatus[static_cast<int>(r.status)]},
                    {"stored", r.stored},
                    {"duplicates", r.duplicates},
@@ -129,6 +129,28 @@ json::object report_json(const SyncReport& r, Outbox& outbox) {
                    {"pending", outbox.stats().pending}};
     if (!r.error.empty()) o["error"] = r.error;
     return o;
+}
+
+// A fresh data directory for a device the centre already has records of would reuse its sequence
+// numbers, and every new record would be refused. Asks the centre when it can be reached.
+int check_device_is_new(const ClientConfig& config) {
+    try {
+        HttpClient http(config.server_url, std::chrono::seconds{5});
+        const auto res =
+            http.request("GET", "/api/v1/devices/" + config.device.device_id + "/reconcile", "", config.token);
+        if (res.status == 401) return usage_error("--token", "the centre does not accept this token");
+        if (res.status == 403) return usage_error("--device", "this token does not speak for device " + config.device.device_id);
+        if (res.status != 200) return 0;
+        const json::value v = json::parse(res.body);
+        const auto received = v.at("received").as_int64();
+        if (received > 0)
+            return usage_error("--device", "the centre already holds " + std::to_string(received) + " records of device " +
+                                               config.device.device_id +
+                                               "; restore that device's data directory, or give this terminal a new device id");
+    } catch (const std::exception&) {
+        std::cerr << "borderlog-checkpoint: note: the centre cannot be reached now; the token is checked at the first sync\n";
+    }
+    return 0;
 }
 
 }  // namespace
@@ -140,14 +162,21 @@ int run_init(const InitOptions& o) {
     if (o.token.empty() || o.token.size() > 512) return usage_error("--token", "must be the device token (1-512 characters)");
     const DataDir dir = open_data_dir(o.data_dir);
     Outbox outbox(dir.outbox_file());
+    const std::int64_t last_seq = outbox.stats().last_seq;
     // A data directory's sequence numbers belong to one device: re-pointing it would collide.
-    if (std::filesystem::exists(dir.config_file())) {
+    if (std::filesystem::exists(dir.config_file()) && last_seq > 0) {
         const ClientConfig old = load_config(dir);
-        if ((old.device.device_id != o.device || old.device.checkpoint_id != o.checkpoint) && outbox.stats().last_seq > 0)
+        if (old.device.device_id != o.device)
             return usage_error("--device", "this data directory already holds records of device " +
                                                old.device.device_id + "; use a new --data-dir for another device");
+        if (old.device.checkpoint_id != o.checkpoint)
+            return usage_error("--checkpoint", "this data directory already holds records of checkpoint " +
+                                                   old.device.checkpoint_id);
     }
-    save_config(dir, ClientConfig{o.server, o.token, DeviceIdentity{o.checkpoint, o.device}});
+    const ClientConfig config{o.server, o.token, DeviceIdentity{o.checkpoint, o.device}};
+    if (last_seq == 0)
+        if (const int refused = check_device_is_new(config); refused != 0) return refused;
+    save_config(dir, config);
     std::cerr << "checkpoint " << o.checkpoint << ", device " << o.device << " initialised in " << dir.root.string()
               << "\n";
     return 0;
@@ -246,7 +275,7 @@ int run_sync_once(const SyncCommandOptions& o) {
     SyncReport report;
     {
         SyncLock lock(dir.sync_lock_file());
-        report = sync_once(outbox, http, config, SyncOptions{o.batch_size, true});
+        report = sync_once(outbox, http, config, SyncOptions{o.batch_size, true, {}});
         outbox.purge_acknowledged(o.retention_days);
     }
     if (o.json) {
@@ -282,6 +311,16 @@ int run_status(const StatusOptions& o) {
     return 0;
 }
 
+int run_retry_rejected(const RetryRejectedOptions& o) {
+    const DataDir dir = open_data_dir(o.data_dir);
+    load_config(dir);
+    Outbox outbox(dir.outbox_file());
+    const std::int64_t n = outbox.retry_rejected(o.seqs);
+    std::cout << n << "\n";
+    std::cerr << n << " rejected record(s) queued again; the next sync sends them\n";
+    return 0;
+}
+
 int run_daemon(const RunOptions& o) {
     const DataDir dir = open_data_dir(o.sync.data_dir);
     const ClientConfig config = load_config(dir);
@@ -296,6 +335,11 @@ int run_daemon(const RunOptions& o) {
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    const auto stop_pending = [&] {
+        sigset_t pending;
+        sigpending(&pending);
+        return sigismember(&pending, SIGTERM) == 1 || sigismember(&pending, SIGINT) == 1;
+    };
     const auto wait_or_stop = [&](std::chrono::milliseconds wait) {
         timespec ts{static_cast<time_t>(wait.count() / 1000), static_cast<long>((wait.count() % 1000) * 1000000)};
         return sigtimedwait(&stop_signals, nullptr, &ts) > 0;
@@ -312,7 +356,7 @@ int run_daemon(const RunOptions& o) {
         {
             SyncLock lock(dir.sync_lock_file());
             const bool reconcile_now = clock::now() >= next_reconcile;
-            report = sync_once(outbox, http, config, SyncOptions{o.sync.batch_size, reconcile_now});
+            report = sync_once(outbox, http, config, SyncOptions{o.sync.batch_size, reconcile_now, stop_pending});
             if (reconcile_now && report.status == SyncStatus::drained)
                 next_reconcile = clock::now() + std::chrono::seconds{o.reconcile_s};
             if (clock::now() >= next_purge) {
@@ -329,6 +373,7 @@ int run_daemon(const RunOptions& o) {
             next_heartbeat = clock::now() + std::chrono::seconds{o.heartbeat_s};
         }
         std::chrono::milliseconds wait{o.poll_ms};
+        if (report.status == SyncStatus::stopped) break;
         if (report.status == SyncStatus::drained) {
             backoff.reset();
         } else {

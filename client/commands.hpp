@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -42,6 +43,11 @@ struct SyncCommandOptions {
     bool json = false;
 };
 
+struct RetryRejectedOptions {
+    std::filesystem::path data_dir;
+    std::vector<std::int64_t> seqs;  // empty: every rejected record
+};
+
 struct StatusOptions {
     std::filesystem::path data_dir;
     bool json = false;
@@ -62,6 +68,7 @@ int run_record(const RecordOptions& o);
 int run_import(const ImportOptions& o);
 int run_sync_once(const SyncCommandOptions& o);
 int run_status(const StatusOptions& o);
+int run_retry_rejected(const RetryRejectedOptions& o);
 int run_daemon(const RunOptions& o);
 
 }  // namespace borderlog::client

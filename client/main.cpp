@@ -81,6 +81,11 @@ int main(int argc, char** argv) {
     add_data_dir(status_cmd);
     status_cmd->add_flag("--json", status.json, "print one JSON object");
 
+    client::RetryRejectedOptions retry;
+    auto* retry_cmd = app.add_subcommand("retry-rejected", "Queue records the server refused again (after a fix)");
+    add_data_dir(retry_cmd);
+    retry_cmd->add_option("--seq", retry.seqs, "only this record (repeatable); default: every rejected record");
+
     client::RunOptions run;
     auto* run_cmd = app.add_subcommand("run", "The daemon: sync continuously with backoff and send heartbeats");
     add_data_dir(run_cmd);
@@ -125,6 +130,10 @@ int main(int argc, char** argv) {
         if (status_cmd->parsed()) {
             status.data_dir = data_dir;
             return client::run_status(status);
+        }
+        if (retry_cmd->parsed()) {
+            retry.data_dir = data_dir;
+            return client::run_retry_rejected(retry);
         }
         if (run_cmd->parsed()) {
             run.sync = sync;

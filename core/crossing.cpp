@@ -4,6 +4,8 @@
 #include "core/mrz.hpp"
 #include "core/time.hpp"
 
+#include <date/date.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -25,6 +27,38 @@ bool is_printable(std::string_view s) {
     return all_of(s, [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
 }
 
+// A terminal set to Latin-1 or CP1250 hands over bytes that are not UTF-8; the JSON on the wire must be.
+bool is_utf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t extra = 0;
+        char32_t cp = 0;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            extra = 1, cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            extra = 2, cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            extra = 3, cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (i + extra >= s.size()) return false;  // cut short
+        for (std::size_t k = 1; k <= extra; ++k) {
+            const auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        static constexpr char32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;  // overlong, surrogate
+        i += extra + 1;
+    }
+    return true;
+}
+
 class Checker {
 public:
     void require(bool ok, const char* field, const char* message) {
@@ -38,6 +72,7 @@ public:
         }
         require(value.size() <= max, field, "is too long");
         require(is_printable(value), field, "contains control characters");
+        require(is_utf8(value), field, "is not UTF-8 text (check the terminal's character set)");
     }
     std::vector<FieldError> take() { return std::move(errors_); }
 
@@ -104,7 +139,11 @@ std::vector<FieldError> validate(const Crossing& x, Completeness completeness, i
     c.require(x.transport.mode.empty() || is_valid_mode(x.transport.mode), "transport.mode",
               "must be one of foot, car, bus, truck, rail, air, sea");
     c.text(x.transport.vehicle_plate, "transport.vehicle_plate", limits::kPlate, false);
-    check_mrz(c, x, current_year);
+    // Two-digit MRZ years are read as of the crossing, not of the day it reaches the centre.
+    int mrz_year = current_year;
+    if (const auto t = parse_rfc3339(x.occurred_at))
+        mrz_year = static_cast<int>(date::year_month_day{date::floor<date::days>(*t)}.year());
+    check_mrz(c, x, mrz_year);
     return c.take();
 }
 

@@ -45,6 +45,10 @@ int token_create(const std::string& db, server::Principal p) {
     if (p.name.size() > 200) throw CLI::ValidationError("--name", "is longer than 200 characters");
     const std::string token = "blt_" + core::random_urlsafe(32);
     server::Store store(db);
+    if (p.role == "device")
+        if (const auto other = store.other_checkpoint_of_device(p.device_id, p.checkpoint_id))
+            throw CLI::ValidationError("--device", p.device_id + " is already a device of checkpoint " + *other +
+                                                       "; device ids must be unique across checkpoints");
     const auto id = store.create_token(core::sha256_hex(token), p);
     std::cerr << "token " << id << " created for role " << p.role << "; it is shown once, only its hash is stored\n";
     std::cout << token << "\n";
@@ -101,6 +105,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 1000))->capture_default_str();
     serve->add_option("--max-body", config.max_body_bytes, "largest request body in bytes")
         ->check(CLI::Range(1024, 64 * 1024 * 1024))->capture_default_str();
+    serve->add_option("--max-connections", config.max_connections, "open connections at most; more are closed")
+        ->check(CLI::Range(1, 1000000))->capture_default_str();
     serve->add_option("--read-timeout", read_timeout, "seconds to read one request")
         ->check(CLI::Range(1, 3600))->capture_default_str();
     serve->add_option("--drain-timeout", drain_timeout, "seconds to finish in-flight requests on SIGTERM")
@@ -142,6 +148,8 @@ int main(int argc, char** argv) {
 
     // libpq waits forever for an unreachable database host unless told otherwise.
     ::setenv("PGCONNECT_TIMEOUT", "5", 0);
+    // A stuck statement or lock must not hold a database worker (and so a shutdown) for ever.
+    ::setenv("PGOPTIONS", "-c statement_timeout=30000 -c lock_timeout=10000", 0);
     try {
         common::setup_json_logging("borderlog-server", common::parse_log_level(log_level));
         if (serve->parsed()) {

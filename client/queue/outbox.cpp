@@ -177,6 +177,25 @@ std::pair<std::int64_t, std::vector<std::pair<std::int64_t, std::int64_t>>> Outb
     return {found, gone};
 }
 
+std::int64_t Outbox::retry_rejected(const std::vector<std::int64_t>& seqs) {
+    SQLite::Transaction tx(*db_, SQLite::TransactionBehavior::IMMEDIATE);
+    std::int64_t n = 0;
+    const char* kBack = "UPDATE outbox SET state = 0, acked_at = NULL, reject_code = NULL, reject_detail = NULL "
+                        "WHERE state = 2";
+    if (seqs.empty()) {
+        n = db_->exec(kBack);
+    } else {
+        SQLite::Statement st(*db_, std::string(kBack) + " AND seq = ?");
+        for (const auto seq : seqs) {
+            st.reset();
+            st.bind(1, static_cast<std::int64_t>(seq));
+            n += st.exec();
+        }
+    }
+    tx.commit();
+    return n;
+}
+
 std::int64_t Outbox::purge_acknowledged(int days) {
     const auto cutoff = core::now_millis() - std::chrono::hours{24} * days;
     SQLite::Statement st(*db_, "DELETE FROM outbox WHERE state = 1 AND acked_at < ?");

@@ -81,6 +81,9 @@ public:
     std::pair<std::int64_t, std::vector<std::pair<std::int64_t, std::int64_t>>> requeue(
         const std::vector<std::pair<std::int64_t, std::int64_t>>& ranges);
 
+    // Puts rejected records back in the queue (all, or those with the given seqs). Returns how many.
+    std::int64_t retry_rejected(const std::vector<std::int64_t>& seqs);
+
     // Forgets acknowledged records older than `days`.
     std::int64_t purge_acknowledged(int days);
 

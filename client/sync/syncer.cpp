@@ -25,21 +25,6 @@ void note_contact(Outbox& outbox, const char* central) {
     if (std::string_view(central) == "online") outbox.set_meta("last_sync_at", core::format_rfc3339(core::now_millis()));
 }
 
-// The answer to anything but 200: unavailable (retry later) or failed (needs a person).
-SyncReport refused(const HttpResponse& res) {
-    SyncReport r;
-    const bool retry_later = res.status == 503 || res.status == 502 || res.status == 504 || res.status == 429;
-    r.status = retry_later ? SyncStatus::unavailable : SyncStatus::failed;
-    r.retry_after = res.retry_after;
-    std::string code;
-    boost::system::error_code ec;
-    const json::value v = json::parse(res.body, ec);
-    if (!ec && v.is_object())
-        if (const auto* c = v.get_object().if_contains("code"); c && c->is_string()) code = c->get_string();
-    r.error = "the server answered " + std::to_string(res.status) + (code.empty() ? "" : " " + code);
-    return r;
-}
-
 // Applies a batch answer to the outbox. Returns false when the answer does not match the batch.
 bool apply_results(Outbox& outbox, const std::vector<QueuedRecord>& batch, const json::value& answer,
                    SyncReport& report) {
@@ -74,10 +59,37 @@ bool apply_results(Outbox& outbox, const std::vector<QueuedRecord>& batch, const
     return true;
 }
 
+// A whole batch refused for what it carries (unreadable JSON, too large): one of its records is at fault.
+bool refused_for_content(unsigned status) { return status == 400 || status == 413 || status == 422; }
+
+std::string problem_code(const std::string& body) {
+    boost::system::error_code ec;
+    const json::value v = json::parse(body, ec);
+    if (!ec && v.is_object())
+        if (const auto* c = v.get_object().if_contains("code"); c && c->is_string()) return std::string(c->get_string());
+    return {};
+}
+
+// The answer to anything but 200: unavailable (retry later) or failed (needs a person).
+SyncReport refused(const HttpResponse& res) {
+    SyncReport r;
+    const bool retry_later = res.status == 503 || res.status == 502 || res.status == 504 || res.status == 429;
+    r.status = retry_later ? SyncStatus::unavailable : SyncStatus::failed;
+    r.retry_after = res.retry_after;
+    const std::string code = problem_code(res.body);
+    r.error = "the server answered " + std::to_string(res.status) + (code.empty() ? "" : " " + code);
+    return r;
+}
+
 // Sends everything pending. Returns the report of the first batch that did not go through, or drained.
-SyncReport push_pending(Outbox& outbox, HttpClient& http, const ClientConfig& config, std::size_t batch_size,
+SyncReport push_pending(Outbox& outbox, HttpClient& http, const ClientConfig& config, const SyncOptions& options,
                         SyncReport report) {
+    std::size_t batch_size = options.batch_size;
     for (;;) {
+        if (options.stop_requested && options.stop_requested()) {
+            report.status = SyncStatus::stopped;
+            return report;
+        }
         const auto batch = outbox.next_pending(batch_size);
         if (batch.empty()) return report;
         std::string body = R"({"records":[)";
@@ -91,6 +103,21 @@ SyncReport push_pending(Outbox& outbox, HttpClient& http, const ClientConfig& co
             report.status = SyncStatus::unavailable;
             report.error = e.what();
             return report;
+        }
+        if (refused_for_content(res.status)) {
+            note_contact(outbox, "online");
+            if (batch.size() > 1) {
+                batch_size = std::max<std::size_t>(1, batch.size() / 2);  // narrow down to the record at fault
+                continue;
+            }
+            // This one record is refused whatever else travels with it: set it aside, go on with the rest.
+            const std::string code = problem_code(res.body);
+            outbox.mark_rejected(batch.front().seq, code.empty() ? "http_" + std::to_string(res.status) : code,
+                                 "the server refused the record alone with " + std::to_string(res.status));
+            ++report.rejected;
+            common::log_event(spdlog::level::warn, "record_rejected",
+                              {{"seq", batch.front().seq}, {"id", batch.front().id}, {"code", code}});
+            continue;
         }
         if (res.status != 200) {
             note_contact(outbox, res.status == 503 ? "offline" : "online");
@@ -145,7 +172,7 @@ std::int64_t reconcile(Outbox& outbox, HttpClient& http, const ClientConfig& con
 }  // namespace
 
 SyncReport sync_once(Outbox& outbox, HttpClient& http, const ClientConfig& config, const SyncOptions& options) {
-    SyncReport report = push_pending(outbox, http, config, options.batch_size, {});
+    SyncReport report = push_pending(outbox, http, config, options, {});
     for (int round = 0; options.reconcile && report.status == SyncStatus::drained && round < kMaxReconcileRounds;
          ++round) {
         std::int64_t requeued = 0;
@@ -156,7 +183,7 @@ SyncReport sync_once(Outbox& outbox, HttpClient& http, const ClientConfig& confi
         }
         if (requeued == 0) break;
         report.requeued += requeued;
-        report = push_pending(outbox, http, config, options.batch_size, report);
+        report = push_pending(outbox, http, config, options, report);
     }
     return report;
 }

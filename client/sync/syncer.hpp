@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -17,12 +18,14 @@ namespace borderlog::client {
 struct SyncOptions {
     std::size_t batch_size = 500;
     bool reconcile = true;
+    std::function<bool()> stop_requested;  // checked between batches (the daemon's SIGTERM)
 };
 
 enum class SyncStatus {
     drained,      // nothing left pending
     unavailable,  // the centre could not be reached or said 503: records stay queued
     failed,       // anything else (a refused token, a protocol error): records stay queued
+    stopped,      // stop_requested said so between two batches
 };
 
 struct SyncReport {

@@ -63,6 +63,7 @@ private:
     std::atomic<bool> draining_{false};
     std::atomic<bool> migrations_current_{false};
     std::atomic<bool> central_offline_{false};
+    std::atomic<std::uint64_t> central_changes_{0};  // a poll that overlapped a change must not undo it
 
     struct CachedToken {
         Principal principal;

@@ -40,7 +40,7 @@ boost::asio::awaitable<R> on_db(Pool& pool, std::function<R(Store&)> fn) {
         [&pool](auto handler, std::function<R(Store&)> work) {
             auto executor = boost::asio::get_associated_executor(handler);
             auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-            pool.submit([shared, executor, work = std::move(work)](Store* store) {
+            const bool queued = pool.submit([shared, executor, work = std::move(work)](Store* store) {
                 std::exception_ptr error;
                 R result{};
                 try {
@@ -53,6 +53,10 @@ boost::asio::awaitable<R> on_db(Pool& pool, std::function<R(Store&)> fn) {
                     (*shared)(error, std::move(result));
                 });
             });
+            if (!queued)
+                boost::asio::post(executor, [shared] {
+                    (*shared)(std::make_exception_ptr(StorageUnavailable("the database work queue is full")), R{});
+                });
         },
         boost::asio::use_awaitable, std::move(fn));
 }
@@ -63,10 +67,16 @@ inline boost::asio::awaitable<InsertStatus> insert_on_db(Pool& pool, const core:
         [&pool, &crossing](auto handler) {
             auto executor = boost::asio::get_associated_executor(handler);
             auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-            pool.submit_insert(&crossing, [shared, executor](InsertStatus status, std::exception_ptr error) {
-                if (error) error = detail::as_storage_error(error);
-                boost::asio::post(executor, [shared, status, error]() mutable { (*shared)(error, status); });
-            });
+            const bool queued =
+                pool.submit_insert(&crossing, [shared, executor](InsertStatus status, std::exception_ptr error) {
+                    if (error) error = detail::as_storage_error(error);
+                    boost::asio::post(executor, [shared, status, error]() mutable { (*shared)(error, status); });
+                });
+            if (!queued)
+                boost::asio::post(executor, [shared] {
+                    (*shared)(std::make_exception_ptr(StorageUnavailable("the database work queue is full")),
+                              InsertStatus::stored);
+                });
         },
         boost::asio::use_awaitable);
 }

@@ -142,12 +142,21 @@ private:
 
 awaitable<void> accept_loop(tcp::acceptor& acceptor, http::App& app, const ServerConfig& config,
                             SessionRegistry& registry) {
+    asio::steady_timer pause(co_await asio::this_coro::executor);
     for (;;) {
         auto strand = asio::make_strand(acceptor.get_executor());
         auto [ec, socket] = co_await acceptor.async_accept(strand, kTuple);
         if (ec) {
             if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+            // Out of file descriptors, say: pause instead of spinning, and let connections close.
             common::log_event(spdlog::level::warn, "accept_failed", {{"error", ec.message()}});
+            pause.expires_after(std::chrono::milliseconds{100});
+            co_await pause.async_wait(kTuple);
+            continue;
+        }
+        if (registry.size() >= config.max_connections) {
+            beast::error_code ignored;
+            socket.close(ignored);  // over the limit: refuse at once rather than queue
             continue;
         }
         beast::error_code ignored;
@@ -184,7 +193,7 @@ int serve(const ServerConfig& config) {
                       {{"version", report.current_version}, {"applied_now", report.applied.size()}});
 
     asio::io_context ioc{static_cast<int>(config.io_threads)};
-    Pool pool(config.db_url, config.db_workers, config.max_group);
+    Pool pool(config.db_url, config.db_workers, config.max_group, config.max_queued_db_work);
     http::App app(config, pool);
     app.set_migrations_current(true);
     SessionRegistry registry;
@@ -198,14 +207,16 @@ int serve(const ServerConfig& config) {
     common::log_event(spdlog::level::info, "listening",
                       {{"address", config.listen_host}, {"port", acceptor.local_endpoint().port()}});
 
-    asio::co_spawn(ioc, accept_loop(acceptor, app, config, registry), asio::detached);
+    // The acceptor is touched by accept_loop and by drain: both run on one strand.
+    auto acceptor_strand = asio::make_strand(ioc);
+    asio::co_spawn(acceptor_strand, accept_loop(acceptor, app, config, registry), asio::detached);
     asio::co_spawn(ioc, app.watch_central_state(), asio::detached);
 
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](const beast::error_code& ec, int signal) {
         if (ec) return;
         common::log_event(spdlog::level::info, "shutdown_requested", {{"signal", signal}});
-        asio::co_spawn(ioc, drain(acceptor, app, registry, config.drain_timeout),
+        asio::co_spawn(acceptor_strand, drain(acceptor, app, registry, config.drain_timeout),
                        [&](std::exception_ptr) { ioc.stop(); });
     });
 

@@ -133,7 +133,7 @@ awaitable<Response> App::route(const Request& req) {
     };
 
     if (seg.size() == 1 && (seg[0] == "livez" || seg[0] == "readyz" || seg[0] == "healthz")) {
-        if (method != verb::get && method != verb::head) throw not_allowed();
+        if (method != verb::get) throw not_allowed();
         if (seg[0] == "livez") co_return json_response(200, json::object{{"status", "alive"}}, req);
         co_return co_await ready(req);
     }
@@ -243,6 +243,10 @@ awaitable<Response> App::ingest_batch(const Request& req, const Principal& calle
     const json::value body = parse_body(req);
     auto plan = std::make_shared<std::vector<service::PlannedRecord>>(
         service::plan_batch(body, caller, current_year()));
+    // A record for another device means a misconfigured terminal, not a bad record: refuse the request,
+    // so that its records stay queued on the terminal until the configuration is put right.
+    for (const auto& p : *plan)
+        if (p.refusal && p.refusal->code == "forbidden") throw forbidden(p.refusal->detail);
     auto pending = on_db<std::vector<InsertStatus>>(pool_, [plan](Store& s) {
         std::vector<const core::Crossing*> crossings;
         for (const auto& p : *plan)
@@ -315,6 +319,7 @@ awaitable<Response> App::central_offline(const Request& req, const Principal& ca
         });
         co_await std::move(pending);
         central_offline_ = offline;
+        ++central_changes_;
         common::log_event(spdlog::level::warn, offline ? "central_offline_on" : "central_offline_off",
                           {{"by", by}, {"reason", reason}});
     }
@@ -332,9 +337,10 @@ awaitable<void> App::watch_central_state() {
     asio::steady_timer timer(co_await asio::this_coro::executor);
     while (!draining_) {
         try {
+            const std::uint64_t changes_before = central_changes_;
             auto pending = on_db<CentralState>(pool_, [](Store& s) { return s.central_state(); });
             const auto state = co_await std::move(pending);
-            central_offline_ = state.offline;
+            if (central_changes_ == changes_before) central_offline_ = state.offline;
         } catch (const std::exception&) {
             // The database is away: keep the last known state; ingest will answer 503 on its own.
         }

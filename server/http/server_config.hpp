@@ -16,6 +16,8 @@ struct ServerConfig {
     std::size_t max_group = 256;                   // single crossings committed together at most
     std::size_t max_body_bytes = 4 * 1024 * 1024;  // a full batch of 1000 records fits
     std::size_t max_header_bytes = 16 * 1024;
+    std::size_t max_connections = 1000;  // more are closed at once
+    std::size_t max_queued_db_work = 20000;  // beyond this the server answers 503 instead of queueing
     std::chrono::seconds read_timeout{30};   // to read one whole request, idle keep-alive included
     std::chrono::seconds drain_timeout{20};  // after SIGTERM, for in-flight requests to finish
     std::chrono::seconds offline_retry_after{30};

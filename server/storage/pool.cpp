@@ -7,27 +7,45 @@
 
 namespace borderlog::server {
 
-Pool::Pool(std::string db_url, std::size_t workers, std::size_t max_group)
-    : db_url_(std::move(db_url)), max_group_(max_group == 0 ? 1 : max_group) {
+namespace {
+constexpr auto kReconnectPause = std::chrono::seconds{1};
+}
+
+Pool::Pool(std::string db_url, std::size_t workers, std::size_t max_group, std::size_t max_queued)
+    : db_url_(std::move(db_url)), max_group_(max_group == 0 ? 1 : max_group), max_queued_(max_queued) {
     for (std::size_t i = 0; i < workers; ++i) workers_.emplace_back([this] { work(); });
 }
 
 Pool::~Pool() { stop(); }
 
-void Pool::submit(Job job) {
+bool Pool::submit(Job job) {
     {
         std::lock_guard lock(mutex_);
+        if (jobs_.size() + inserts_.size() >= max_queued_) return false;
         jobs_.push_back(std::move(job));
     }
     wake_.notify_one();
+    return true;
 }
 
-void Pool::submit_insert(const core::Crossing* crossing, InsertDone done) {
+bool Pool::submit_insert(const core::Crossing* crossing, InsertDone done) {
     {
         std::lock_guard lock(mutex_);
+        if (jobs_.size() + inserts_.size() >= max_queued_) return false;
         inserts_.push_back({crossing, std::move(done)});
     }
     wake_.notify_one();
+    return true;
+}
+
+bool Pool::may_try_connect() {
+    std::lock_guard lock(mutex_);
+    return std::chrono::steady_clock::now() >= retry_connect_after_;
+}
+
+void Pool::connect_failed() {
+    std::lock_guard lock(mutex_);
+    retry_connect_after_ = std::chrono::steady_clock::now() + kReconnectPause;
 }
 
 void Pool::stop() {
@@ -58,13 +76,16 @@ void Pool::run_inserts(Store* store, std::vector<PendingInsert>& group) {
 
 void Pool::work() {
     std::unique_ptr<Store> store;
+    bool prefer_jobs = false;  // alternate when both wait, so that inserts do not starve the rest
     for (;;) {
         Job job;
         std::vector<PendingInsert> group;
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [&] { return stopping_ || !jobs_.empty() || !inserts_.empty(); });
-            if (!inserts_.empty()) {
+            const bool take_inserts = !inserts_.empty() && (jobs_.empty() || !prefer_jobs);
+            prefer_jobs = !prefer_jobs;
+            if (take_inserts) {
                 while (!inserts_.empty() && group.size() < max_group_) {
                     group.push_back(std::move(inserts_.front()));
                     inserts_.pop_front();
@@ -76,11 +97,11 @@ void Pool::work() {
                 return;  // stopping, and nothing left to do
             }
         }
-        if (!store || !store->is_open()) {
-            store.reset();
+        if ((!store || !store->is_open()) && (store = nullptr, may_try_connect())) {
             try {
                 store = std::make_unique<Store>(db_url_);
             } catch (const std::exception&) {
+                connect_failed();
                 common::log_event(spdlog::level::warn, "db_connect_failed");
             }
         }

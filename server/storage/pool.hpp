@@ -6,6 +6,7 @@
 #include "core/crossing.hpp"
 #include "server/storage/store.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -24,14 +25,16 @@ public:
     // Called on a worker thread once the crossing's transaction has committed (or failed).
     using InsertDone = std::function<void(InsertStatus, std::exception_ptr)>;
 
-    Pool(std::string db_url, std::size_t workers, std::size_t max_group);
+    // At most `max_queued` jobs and inserts wait; beyond that submit refuses (the caller answers 503).
+    Pool(std::string db_url, std::size_t workers, std::size_t max_group, std::size_t max_queued = 20000);
     ~Pool();
     Pool(const Pool&) = delete;
     Pool& operator=(const Pool&) = delete;
 
-    void submit(Job job);
+    // Both return false, and do not take the work, when the queue is full.
+    [[nodiscard]] bool submit(Job job);
     // `crossing` must stay alive until `done` runs.
-    void submit_insert(const core::Crossing* crossing, InsertDone done);
+    [[nodiscard]] bool submit_insert(const core::Crossing* crossing, InsertDone done);
 
     // Finishes queued work, then joins the workers.
     void stop();
@@ -44,8 +47,14 @@ private:
     void work();
     void run_inserts(Store* store, std::vector<PendingInsert>& group);
 
+    // After a failed connect, workers fail fast for a moment instead of each waiting on the database.
+    bool may_try_connect();
+    void connect_failed();
+
     std::string db_url_;
     std::size_t max_group_;
+    std::size_t max_queued_;
+    std::chrono::steady_clock::time_point retry_connect_after_{};
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<Job> jobs_;

@@ -75,6 +75,10 @@ INSERT INTO api_tokens (token_hash, role, checkpoint_id, device_id, name) VALUES
 RETURNING id
 )SQL";
 
+inline constexpr const char* kDeviceCheckpoint = R"SQL(
+SELECT checkpoint_id FROM api_tokens WHERE role = 'device' AND device_id = $1 AND checkpoint_id <> $2 LIMIT 1
+)SQL";
+
 inline constexpr const char* kFindToken = R"SQL(
 SELECT id, role, coalesce(checkpoint_id, ''), coalesce(device_id, ''), coalesce(name, '')
 FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL

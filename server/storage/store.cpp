@@ -150,6 +150,14 @@ std::int64_t Store::create_token(const std::string& token_hash, const Principal&
     return id;
 }
 
+std::optional<std::string> Store::other_checkpoint_of_device(const std::string& device_id,
+                                                             const std::string& checkpoint_id) {
+    pqxx::read_transaction tx(impl_->conn);
+    const auto r = tx.exec_params(sql::kDeviceCheckpoint, device_id, checkpoint_id);
+    if (r.empty()) return std::nullopt;
+    return r[0][0].as<std::string>();
+}
+
 std::optional<Principal> Store::find_token(const std::string& token_hash) {
     pqxx::read_transaction tx(impl_->conn);
     const auto r = tx.exec_params(sql::kFindToken, token_hash);

@@ -89,6 +89,8 @@ public:
 
     std::int64_t create_token(const std::string& token_hash, const Principal& principal);
     std::optional<Principal> find_token(const std::string& token_hash);
+    // Another checkpoint a device id already has tokens for, if any: a device id names one terminal.
+    std::optional<std::string> other_checkpoint_of_device(const std::string& device_id, const std::string& checkpoint_id);
     std::vector<TokenInfo> list_tokens();
     bool revoke_token(std::int64_t id);
 

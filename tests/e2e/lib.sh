@@ -66,17 +66,46 @@ token() {
 }
 
 server_alive() { kill -0 "$SERVER_PID" 2>/dev/null || fail "the server exited (see its log)"; }
-server_listening() { server_alive && grep -q '"event":"listening"' "$WORK/server.log"; }
 server_ready() { server_alive && curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; }
 
-# Starts the server; the first start takes a free port from the kernel, restarts keep it.
-start_server() {
-    local listen_port=${PORT:-0}
-    "$SERVER_BIN" serve --db "$DB_URL" --listen "127.0.0.1:$listen_port" --log-level info "$@" >>"$WORK/server.log" 2>&1 &
+launch_server() {
+    "$SERVER_BIN" serve --db "$DB_URL" --listen "127.0.0.1:$PORT" --log-level info "$@" >>"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
+}
+
+listen_count() {
+    local n
+    n=$(grep -c '"event":"listening"' "$WORK/server.log" 2>/dev/null) || true
+    echo "${n:-0}"
+}
+
+# Waits until the server launched last says it listens; fails (returns 1) when it exited instead.
+wait_listening() {
+    local before=$1 deadline=$((SECONDS + 30))
+    while [ $SECONDS -lt $deadline ]; do
+        [ "$(listen_count)" -gt "$before" ] && return 0
+        kill -0 "$SERVER_PID" 2>/dev/null || return 1
+        sleep 0.05
+    done
+    fail "the server did not listen within 30 s"
+}
+
+# Starts the server. The first start picks a port below the kernel's ephemeral range (so that no
+# client socket of a parallel test can hold it when the server restarts); restarts keep it.
+start_server() {
+    local before
+    before=$(listen_count)
     if [ -z "$PORT" ]; then
-        wait_until 30 "the server to listen" server_listening
-        PORT=$(grep '"event":"listening"' "$WORK/server.log" | tail -n 1 | sed 's/.*"port":\([0-9]*\).*/\1/')
+        for _ in $(seq 1 20); do
+            PORT=$((10000 + RANDOM % 10000))
+            launch_server "$@"
+            if wait_listening "$before"; then break; fi
+            PORT=""
+        done
+        [ -n "$PORT" ] || fail "no free port for the server"
+    else
+        launch_server "$@"
+        wait_listening "$before" || fail "the server did not start again on port $PORT"
     fi
     wait_until 30 "the server to be ready" server_ready
 }

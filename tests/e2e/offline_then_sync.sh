@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# With the server stopped, 200 crossings are recorded; status shows 200 pending; the server starts;
-# one `sync --once`; PostgreSQL holds exactly those 200 rows.
+# With the server stopped, 200 crossings are recorded; status shows 200 pending; the server starts
+# (with a body limit smaller than a batch); one `sync --once`; PostgreSQL holds exactly those 200 rows.
 source "$(dirname "$0")/lib.sh"
 
 create_database
@@ -20,7 +20,8 @@ checkpoint sync --once --data-dir "$WORK/cp" 2>/dev/null || rc=$?
 [ $rc -eq 3 ] || fail "sync --once with the centre down exited $rc, not 3"
 [ "$(status_field "$WORK/cp" central)" = offline ] || fail "status does not show central offline"
 
-start_server
+# A body limit smaller than one batch: the terminal narrows its batches down until they pass.
+start_server --max-body 16384
 checkpoint sync --once --data-dir "$WORK/cp" 2>/dev/null || fail "sync --once failed"
 [ "$(status_field "$WORK/cp" pending)" = 0 ] || fail "records still pending after sync"
 [ "$(central_count)" = 200 ] || fail "PostgreSQL holds $(central_count) rows, not 200"

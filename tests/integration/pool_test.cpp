@@ -92,7 +92,7 @@ void submit_concurrently(Pool& pool, const std::vector<core::Crossing>& crossing
         submitters.emplace_back([&, t] {
             start.arrive_and_wait();
             for (std::size_t i = t; i < crossings.size(); i += threads)
-                pool.submit_insert(&crossings[i], completions.callback(i));
+                EXPECT_TRUE(pool.submit_insert(&crossings[i], completions.callback(i)));
         });
     }
     for (auto& s : submitters) s.join();
@@ -151,7 +151,7 @@ TEST_F(PoolTest, AJobRunsWithAConnectedStore) {
     std::condition_variable ran;
     bool done = false;
     bool connected = false;
-    pool.submit([&](Store* store) {
+    EXPECT_TRUE(pool.submit([&](Store* store) {
         bool ok = store != nullptr;
         if (ok) store->ping();
         {
@@ -160,7 +160,7 @@ TEST_F(PoolTest, AJobRunsWithAConnectedStore) {
             done = true;
         }
         ran.notify_all();
-    });
+    }));
     std::unique_lock lock(mutex);
     ASSERT_TRUE(ran.wait_for(lock, kDeadline, [&] { return done; }));
     EXPECT_TRUE(connected);
@@ -172,7 +172,7 @@ TEST_F(PoolTest, StopFinishesTheQueuedInsertsFirst) {
     Completions completions(crossings.size());
     {
         Pool pool(url(), 1, 10);
-        for (std::size_t i = 0; i < crossings.size(); ++i) pool.submit_insert(&crossings[i], completions.callback(i));
+        for (std::size_t i = 0; i < crossings.size(); ++i) EXPECT_TRUE(pool.submit_insert(&crossings[i], completions.callback(i)));
         pool.stop();
     }
     ASSERT_TRUE(completions.wait_for_all());
@@ -191,12 +191,12 @@ TEST_F(PoolTest, ACrossingThatCannotBeStoredFailsAloneNotTheOthersCommittedWithI
     std::mutex mutex;
     std::condition_variable released;
     bool release = false;
-    pool.submit([&](Store*) {
+    EXPECT_TRUE(pool.submit([&](Store*) {
         std::unique_lock lock(mutex);
         released.wait_for(lock, kDeadline, [&] { return release; });
-    });
+    }));
     Completions completions(crossings.size());
-    for (std::size_t i = 0; i < crossings.size(); ++i) pool.submit_insert(&crossings[i], completions.callback(i));
+    for (std::size_t i = 0; i < crossings.size(); ++i) EXPECT_TRUE(pool.submit_insert(&crossings[i], completions.callback(i)));
     {
         std::lock_guard lock(mutex);
         release = true;
@@ -214,7 +214,7 @@ TEST_F(PoolTest, AfterTheDatabaseDropsItsConnectionsThePoolConnectsAgain) {
     Pool pool(url(), 2, 8);
     const core::Crossing before = make_crossing("KAK-01", 1);
     Completions first(1);
-    pool.submit_insert(&before, first.callback(0));
+    EXPECT_TRUE(pool.submit_insert(&before, first.callback(0)));
     ASSERT_TRUE(first.wait_for_all());
     ASSERT_EQ(first.errors(), 0u) << first.first_error();
 
@@ -229,7 +229,7 @@ TEST_F(PoolTest, AfterTheDatabaseDropsItsConnectionsThePoolConnectsAgain) {
     bool stored = false;
     for (int attempt = 0; attempt < 4 && !stored; ++attempt) {
         Completions next(1);
-        pool.submit_insert(&after, next.callback(0));
+        EXPECT_TRUE(pool.submit_insert(&after, next.callback(0)));
         ASSERT_TRUE(next.wait_for_all());
         if (next.errors() == 0) stored = true;
         else failures.push_back(next.first_error());
@@ -244,7 +244,7 @@ TEST(Pool, AnInsertWhenTheDatabaseCannotBeReachedCompletesWithTheError) {
     const core::Crossing x = make_crossing("KAK-01", 1);
     Completions completions(1);
     Pool pool("postgresql://postgres@127.0.0.1:1/none?connect_timeout=5", 1, 8);
-    pool.submit_insert(&x, completions.callback(0));
+    EXPECT_TRUE(pool.submit_insert(&x, completions.callback(0)));
     ASSERT_TRUE(completions.wait_for_all());
     EXPECT_EQ(completions.errors(), 1u);
 }
@@ -255,14 +255,14 @@ TEST(Pool, AJobWhenTheDatabaseCannotBeReachedGetsNoStore) {
     std::condition_variable ran;
     bool done = false;
     Store* seen = reinterpret_cast<Store*>(1);
-    pool.submit([&](Store* store) {
+    EXPECT_TRUE(pool.submit([&](Store* store) {
         {
             std::lock_guard lock(mutex);
             seen = store;
             done = true;
         }
         ran.notify_all();
-    });
+    }));
     std::unique_lock lock(mutex);
     ASSERT_TRUE(ran.wait_for(lock, kDeadline, [&] { return done; }));
     EXPECT_EQ(seen, nullptr);

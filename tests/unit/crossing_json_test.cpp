@@ -387,6 +387,36 @@ TEST(CrossingJson, AnMrzWithAWrongCheckDigitIsRefusedAsMrz) {
     EXPECT_EQ(fields, std::set<std::string>{"mrz"});
 }
 
+struct NotUtf8 {
+    const char* name;
+    std::string surname;
+};
+
+class ATypedNameThatIsNotUtf8 : public testing::TestWithParam<NotUtf8> {};
+
+// A terminal in Latin-1 or CP1250 hands over such bytes; the server could not read them back as JSON.
+TEST_P(ATypedNameThatIsNotUtf8, IsRefusedNamingTheField) {
+    Crossing x = read_crossing(json::parse(kContractExample), Completeness::full, kYear);
+    x.traveler.surname = GetParam().surname;
+    const auto errors = validate(x, Completeness::full, kYear);
+    ASSERT_FALSE(errors.empty());
+    EXPECT_EQ(errors.front().field, "traveler.surname");
+}
+
+INSTANTIATE_TEST_SUITE_P(CrossingJson, ATypedNameThatIsNotUtf8,
+                         testing::Values(NotUtf8{"Latin1CCedilla", "\xc7" "ELIK"},
+                                         NotUtf8{"CutShort", "ELI\xc3"},
+                                         NotUtf8{"Overlong", "\xc0\xaf"},
+                                         NotUtf8{"Surrogate", "\xed\xa0\x80"}),
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
+
+TEST(CrossingJson, ANameInUtf8WithDiacriticsIsAccepted) {
+    Crossing x = read_crossing(json::parse(kContractExample), Completeness::full, kYear);
+    x.mrz.reset();  // the contract's MRZ names ERIKSSON
+    x.traveler.surname = "\xc3\x87" "EL" "\xc3\x8b" "K";  // ÇELËK
+    EXPECT_TRUE(validate(x, Completeness::full, kYear).empty());
+}
+
 TEST(CrossingJson, CrossingFromJsonDoesNotApplyTheValidationRules) {
     json::object o = example();
     o["seq"] = 0;
