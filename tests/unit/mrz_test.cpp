@@ -98,6 +98,13 @@ struct CaseName {
     }
 };
 
+// Prints a case as its name, so that test listings stay readable (and the same from build to build).
+template <typename Case>
+    requires requires(const Case& c) { c.name; }
+void PrintTo(const Case& c, std::ostream* os) {
+    *os << c.name;
+}
+
 // --- check digit ---
 
 struct CheckDigitCase {
