@@ -14,7 +14,11 @@ namespace borderlog::server {
 namespace json = boost::json;
 
 struct Store::Impl {
-    explicit Impl(const std::string& url) : conn(url) {}
+    explicit Impl(const std::string& url) : conn(url) {
+        // The ingest statements run for every batch: parse and plan them once per connection.
+        conn.prepare("insert_crossings", sql::kInsertCrossings);
+        conn.prepare("compare_stored", sql::kCompareStored);
+    }
     pqxx::connection conn;
 };
 
@@ -86,11 +90,11 @@ std::vector<InsertStatus> Store::insert_together(const std::vector<const core::C
 
     pqxx::work tx(impl_->conn);
     std::unordered_set<std::string> inserted;
-    for (const auto& r : tx.exec_params(sql::kInsertCrossings, payload)) inserted.insert(r[0].as<std::string>());
+    for (const auto& r : tx.exec_prepared("insert_crossings", payload)) inserted.insert(r[0].as<std::string>());
     // Per position in the batch: whether the row stored under its id has its content.
     std::unordered_map<std::size_t, bool> same_content;
     if (inserted.size() < crossings.size()) {
-        for (const auto& r : tx.exec_params(sql::kCompareStored, payload))
+        for (const auto& r : tx.exec_prepared("compare_stored", payload))
             same_content[r[0].as<std::size_t>() - 1] = r[1].as<bool>();
     }
     tx.commit();
