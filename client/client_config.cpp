@@ -13,11 +13,18 @@ namespace borderlog::client {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
-DataDir open_data_dir(const fs::path& path) {
+DataDir create_data_dir(const fs::path& path) {
     if (!fs::exists(path)) {
         fs::create_directories(path);
         fs::permissions(path, fs::perms::owner_all, fs::perm_options::replace);
     }
+    return open_data_dir(path);
+}
+
+DataDir open_data_dir(const fs::path& path) {
+    if (!fs::exists(path))
+        throw std::runtime_error("--data-dir: " + path.string() +
+                                 " does not exist: run borderlog-checkpoint init --data-dir " + path.string() + " first");
     if (!fs::is_directory(path)) throw std::runtime_error("--data-dir: " + path.string() + " is not a directory");
     return DataDir{path};
 }

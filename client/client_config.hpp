@@ -23,7 +23,9 @@ struct DataDir {
     std::filesystem::path sync_lock_file() const { return root / "sync.lock"; }
 };
 
-// Creates the directory (mode 0700) when missing.
+// `init` creates the directory (mode 0700) when missing; every other command needs it to exist.
+DataDir create_data_dir(const std::filesystem::path& path);
+// Throws std::runtime_error saying to run init when the directory is missing.
 DataDir open_data_dir(const std::filesystem::path& path);
 
 // Throws std::runtime_error saying to run init when the data directory has no config.

@@ -160,7 +160,7 @@ int run_init(const InitOptions& o) {
     if (!core::is_identifier(o.checkpoint)) return usage_error("--checkpoint", "must be 1-64 letters, digits, . _ -");
     if (!core::is_identifier(o.device)) return usage_error("--device", "must be 1-64 letters, digits, . _ -");
     if (o.token.empty() || o.token.size() > 512) return usage_error("--token", "must be the device token (1-512 characters)");
-    const DataDir dir = open_data_dir(o.data_dir);
+    const DataDir dir = create_data_dir(o.data_dir);
     Outbox outbox(dir.outbox_file());
     const std::int64_t last_seq = outbox.stats().last_seq;
     // A data directory's sequence numbers belong to one device: re-pointing it would collide.

@@ -9,9 +9,7 @@ using namespace borderlog;
 
 int main(int argc, char** argv) {
     CLI::App app{"borderlog-checkpoint: record crossings locally, durably, and sync them to the centre"};
-    app.set_version_flag("--version", std::string("borderlog-checkpoint ") + BORDERLOG_VERSION);
-    app.require_subcommand(1);
-    app.fallthrough();  // options of the program may follow the subcommand
+    common::setup_program(app, "borderlog-checkpoint");
     std::string log_level = "info";
     app.add_option("--log-level", log_level, "debug, info, warn or error");
 
@@ -97,12 +95,9 @@ int main(int argc, char** argv) {
     run_cmd->add_option("--backoff-base-ms", run.backoff_base_ms, "first retry wait")->check(CLI::Range(10, 60000))->capture_default_str();
     run_cmd->add_option("--backoff-cap", run.backoff_cap_s, "longest retry wait in seconds")->check(CLI::Range(1, 3600))->capture_default_str();
 
+    if (const auto stop = common::parse_command_line(app, argc, argv, "borderlog-checkpoint")) return *stop;
     try {
-        common::apply_layered_defaults(app, argc, argv);
-        app.parse(argc, argv);
         common::setup_json_logging("borderlog-checkpoint", common::parse_log_level(log_level));
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e);
     } catch (const std::exception& e) {
         std::cerr << "borderlog-checkpoint: " << e.what() << "\n";
         return client::kExitUsage;

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <stdexcept>
 
@@ -52,6 +53,25 @@ void fill(CLI::App& app, const std::map<std::string, std::string>& file) {
 }
 
 }  // namespace
+
+void setup_program(CLI::App& app, const std::string& program) {
+    app.set_version_flag("--version", program + " " + BORDERLOG_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough();
+}
+
+std::optional<int> parse_command_line(CLI::App& app, int argc, const char* const* argv, const std::string& program) {
+    try {
+        apply_layered_defaults(app, argc, argv);
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const std::exception& e) {
+        std::cerr << program << ": " << e.what() << "\n";
+        return 2;
+    }
+    return std::nullopt;
+}
 
 std::string environment_name(const std::string& option) {
     std::string out = "BORDERLOG_";

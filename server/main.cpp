@@ -83,9 +83,7 @@ int token_list(const std::string& db, bool as_json) {
 
 int main(int argc, char** argv) {
     CLI::App app{"borderlog-server: the central HTTP server in front of PostgreSQL"};
-    app.set_version_flag("--version", std::string("borderlog-server ") + BORDERLOG_VERSION);
-    app.require_subcommand(1);
-    app.fallthrough();  // options of the program may follow the subcommand
+    common::setup_program(app, "borderlog-server");
 
     std::string log_level = "info";
     app.add_option("--log-level", log_level, "debug, info, warn or error");
@@ -136,15 +134,7 @@ int main(int argc, char** argv) {
     revoke->add_option("--db", db, "PostgreSQL connection URL")->required();
     revoke->add_option("id", revoke_id, "the token id shown by token list")->required();
 
-    try {
-        common::apply_layered_defaults(app, argc, argv);
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e);
-    } catch (const std::exception& e) {
-        std::cerr << "borderlog-server: " << e.what() << "\n";
-        return 2;
-    }
+    if (const auto stop = common::parse_command_line(app, argc, argv, "borderlog-server")) return *stop;
 
     // libpq waits forever for an unreachable database host unless told otherwise.
     ::setenv("PGCONNECT_TIMEOUT", "5", 0);

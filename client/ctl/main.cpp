@@ -114,9 +114,7 @@ int list_crossings(client::HttpClient& http, const Connection& c, const ListOpti
 
 int main(int argc, char** argv) {
     CLI::App app{"borderlogctl: operate a borderlog server (outage switch, crossings)"};
-    app.set_version_flag("--version", std::string("borderlogctl ") + BORDERLOG_VERSION);
-    app.require_subcommand(1);
-    app.fallthrough();  // options of the program may follow the subcommand
+    common::setup_program(app, "borderlogctl");
     Connection c;
     app.add_option("--server", c.server, "the central server, http://host:port")->capture_default_str();
     app.add_option("--token", c.token, "an operations, trainer or admin token (or BORDERLOG_TOKEN)");
@@ -145,15 +143,7 @@ int main(int argc, char** argv) {
     list_cmd->add_flag("--csv", list.csv, "print CSV");
     list_cmd->add_flag("--json", list.as_json, "print one JSON crossing per line");
 
-    try {
-        common::apply_layered_defaults(app, argc, argv);
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e);
-    } catch (const std::exception& e) {
-        std::cerr << "borderlogctl: " << e.what() << "\n";
-        return 2;
-    }
+    if (const auto stop = common::parse_command_line(app, argc, argv, "borderlogctl")) return *stop;
     if (const auto problem = client::check_server_url(c.server); !problem.empty()) {
         std::cerr << "borderlogctl: --server: " << problem << "\n";
         return 2;
