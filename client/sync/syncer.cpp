@@ -136,6 +136,7 @@ SyncReport push_pending(Outbox& outbox, HttpClient& http, const ClientConfig& co
             return report;
         }
         note_contact(outbox, "online");
+        batch_size = std::min(options.batch_size, batch_size * 2);  // grow back after narrowing
     }
 }
 
