@@ -131,15 +131,27 @@ json::object report_json(const SyncReport& r, Outbox& outbox) {
     return o;
 }
 
-// A fresh data directory for a device the centre already has records of would reuse its sequence
-// numbers, and every new record would be refused. Asks the centre when it can be reached.
-int check_device_is_new(const ClientConfig& config) {
+// Asks the centre, when it can be reached, whether the token speaks for this device of this checkpoint,
+// and whether the centre already has records of the device: a fresh data directory would then reuse
+// its sequence numbers, and every new record would be refused.
+int check_with_centre(const ClientConfig& config, bool fresh) {
     try {
         HttpClient http(config.server_url, std::chrono::seconds{5});
+        const auto who = http.request("GET", "/api/v1/token", "", config.token);
+        if (who.status == 401) return usage_error("--token", "the centre does not accept this token");
+        if (who.status == 200) {
+            const json::value t = json::parse(who.body);
+            if (t.at("role").as_string() != "device") return usage_error("--token", "this is not a device token");
+            if (t.at("device_id").as_string() != config.device.device_id)
+                return usage_error("--device", "the token is for device " +
+                                                   std::string(t.at("device_id").as_string().c_str()));
+            if (t.at("checkpoint_id").as_string() != config.device.checkpoint_id)
+                return usage_error("--checkpoint", "the token is for checkpoint " +
+                                                       std::string(t.at("checkpoint_id").as_string().c_str()));
+        }
+        if (!fresh) return 0;
         const auto res =
             http.request("GET", "/api/v1/devices/" + config.device.device_id + "/reconcile", "", config.token);
-        if (res.status == 401) return usage_error("--token", "the centre does not accept this token");
-        if (res.status == 403) return usage_error("--device", "this token does not speak for device " + config.device.device_id);
         if (res.status != 200) return 0;
         const json::value v = json::parse(res.body);
         const auto received = v.at("received").as_int64();
@@ -174,8 +186,7 @@ int run_init(const InitOptions& o) {
                                                    old.device.checkpoint_id);
     }
     const ClientConfig config{o.server, o.token, DeviceIdentity{o.checkpoint, o.device}};
-    if (last_seq == 0)
-        if (const int refused = check_device_is_new(config); refused != 0) return refused;
+    if (const int refused = check_with_centre(config, last_seq == 0); refused != 0) return refused;
     save_config(dir, config);
     std::cerr << "checkpoint " << o.checkpoint << ", device " << o.device << " initialised in " << dir.root.string()
               << "\n";

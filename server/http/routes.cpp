@@ -148,6 +148,16 @@ awaitable<Response> App::route(const Request& req) {
                        config_.offline_retry_after};
     };
 
+    if (seg.size() == 3 && seg[2] == "token") {
+        // Who this token is: lets a terminal check its configuration before it records anything.
+        if (method != verb::get) throw not_allowed();
+        co_return json_response(200,
+                                json::object{{"role", caller.role},
+                                             {"checkpoint_id", caller.checkpoint_id},
+                                             {"device_id", caller.device_id},
+                                             {"name", caller.name}},
+                                req);
+    }
     if (seg.size() == 3 && seg[2] == "crossings") {
         if (method == verb::post) {
             require_role(caller, {"device"});
