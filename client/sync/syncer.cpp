@@ -142,20 +142,31 @@ SyncReport push_pending(Outbox& outbox, HttpClient& http, const ClientConfig& co
 
 // Asks the server which sequence numbers it lacks and queues them again. Returns how many.
 std::int64_t reconcile(Outbox& outbox, HttpClient& http, const ClientConfig& config) {
-    const auto res = http.request("GET", "/api/v1/devices/" + config.device.device_id + "/reconcile", "", config.token);
-    if (res.status != 200) {
-        if (res.status == 503) note_contact(outbox, "offline");
-        return 0;
-    }
-    boost::system::error_code ec;
-    const json::value v = json::parse(res.body, ec);
-    const auto* o = ec ? nullptr : v.if_object();
-    if (!o) return 0;
+    constexpr int kMaxPages = 100;  // 100,000 gaps at the most in one round; the next round goes on
     std::vector<std::pair<std::int64_t, std::int64_t>> ranges;
-    if (const auto* m = o->if_contains("missing"); m && m->is_array())
-        for (const auto& r : m->get_array())
-            if (r.is_array() && r.get_array().size() == 2 && r.get_array()[0].is_int64() && r.get_array()[1].is_int64())
-                ranges.emplace_back(r.get_array()[0].get_int64(), r.get_array()[1].get_int64());
+    const json::object* o = nullptr;
+    json::value v;
+    for (int page = 0; page < kMaxPages; ++page) {
+        const std::string after = ranges.empty() ? "" : "?after=" + std::to_string(ranges.back().second);
+        const auto res =
+            http.request("GET", "/api/v1/devices/" + config.device.device_id + "/reconcile" + after, "", config.token);
+        if (res.status != 200) {
+            if (res.status == 503) note_contact(outbox, "offline");
+            return 0;
+        }
+        boost::system::error_code ec;
+        v = json::parse(res.body, ec);
+        o = ec ? nullptr : v.if_object();
+        if (!o) return 0;
+        const std::size_t before = ranges.size();
+        if (const auto* m = o->if_contains("missing"); m && m->is_array())
+            for (const auto& r : m->get_array())
+                if (r.is_array() && r.get_array().size() == 2 && r.get_array()[0].is_int64() &&
+                    r.get_array()[1].is_int64())
+                    ranges.emplace_back(r.get_array()[0].get_int64(), r.get_array()[1].get_int64());
+        const auto* truncated = o->if_contains("truncated");
+        if (!truncated || !truncated->is_bool() || !truncated->get_bool() || ranges.size() == before) break;
+    }
     // Beyond the server's highest seq it cannot see gaps; what we hold acknowledged there, it lacks.
     const auto* max = o->if_contains("max_seq");
     const std::int64_t server_max = max && max->is_int64() ? max->get_int64() : 0;

@@ -15,6 +15,7 @@
 #include <boost/url.hpp>
 #include <date/date.h>
 
+#include <charconv>
 #include <map>
 
 namespace borderlog::server::http {
@@ -290,8 +291,16 @@ awaitable<Response> App::list_crossings(const Request& req) {
 
 awaitable<Response> App::reconcile(const Request& req, const Principal& caller, const std::string& device) {
     if (!service::may_act_for_device(caller, device)) throw forbidden("this token may not reconcile device " + device);
+    // `after`: only ranges starting after this seq (the next page when an answer was truncated).
+    std::int64_t after = 0;
+    for (const auto& [key, value] : query_params(*urls::parse_origin_form(req.target()))) {
+        if (key != "after") throw core::ValidationError(key, "is not a known parameter");
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), after);
+        if (ec != std::errc{} || end != value.data() + value.size() || after < 0)
+            throw core::ValidationError("after", "must be a whole number >= 0");
+    }
     auto pending = on_db<Reconciliation>(
-        pool_, [device](Store& s) { return s.reconcile(device, service::kMaxMissingRanges); });
+        pool_, [device, after](Store& s) { return s.reconcile(device, service::kMaxMissingRanges, after); });
     const auto rec = co_await std::move(pending);
     co_return json_response(200, service::reconcile_json(device, rec), req);
 }

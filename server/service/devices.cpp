@@ -58,7 +58,7 @@ json::object reconcile_json(const std::string& device_id, const Reconciliation& 
     json::array missing;
     for (const auto& [from, to] : rec.missing) missing.push_back(json::array{from, to});
     return {{"device_id", device_id}, {"received", rec.received}, {"max_seq", rec.max_seq},
-            {"missing", std::move(missing)}};
+            {"missing", std::move(missing)}, {"truncated", rec.truncated}};
 }
 
 bool may_act_for_device(const Principal& caller, const std::string& device_id) {

@@ -51,11 +51,11 @@ inline constexpr const char* kReconcileSummary = R"SQL(
 SELECT count(*), coalesce(max(seq), 0), coalesce(min(seq), 0) FROM crossings WHERE device_id = $1
 )SQL";
 
-// Runs of missing sequence numbers between the ones stored.
+// Runs of missing sequence numbers between the ones stored, starting after $3.
 inline constexpr const char* kReconcileGaps = R"SQL(
 SELECT seq + 1, next_seq - 1
 FROM (SELECT seq, lead(seq) OVER (ORDER BY seq) AS next_seq FROM crossings WHERE device_id = $1) s
-WHERE next_seq > seq + 1
+WHERE next_seq > seq + 1 AND seq + 1 > $3
 ORDER BY seq
 LIMIT $2
 )SQL";

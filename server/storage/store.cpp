@@ -123,17 +123,22 @@ std::vector<CrossingRow> Store::list_crossings(const CrossingFilter& f) {
     return rows;
 }
 
-Reconciliation Store::reconcile(const std::string& device_id, std::size_t max_ranges) {
+Reconciliation Store::reconcile(const std::string& device_id, std::size_t max_ranges, std::int64_t after_seq) {
     pqxx::read_transaction tx(impl_->conn);
     Reconciliation rec;
     const auto summary = tx.exec_params1(sql::kReconcileSummary, device_id);
     rec.received = summary[0].as<std::int64_t>();
     rec.max_seq = summary[1].as<std::int64_t>();
     const auto min_seq = summary[2].as<std::int64_t>();
-    if (min_seq > 1) rec.missing.emplace_back(1, min_seq - 1);
-    for (const auto& r : tx.exec_params(sql::kReconcileGaps, device_id, static_cast<std::int64_t>(max_ranges)))
+    if (min_seq > 1 && after_seq < 1) rec.missing.emplace_back(1, min_seq - 1);
+    // One more than asked for tells whether the answer is complete.
+    for (const auto& r : tx.exec_params(sql::kReconcileGaps, device_id, static_cast<std::int64_t>(max_ranges) + 1,
+                                        after_seq))
         rec.missing.emplace_back(r[0].as<std::int64_t>(), r[1].as<std::int64_t>());
-    if (rec.missing.size() > max_ranges) rec.missing.resize(max_ranges);
+    if (rec.missing.size() > max_ranges) {
+        rec.missing.resize(max_ranges);
+        rec.truncated = true;
+    }
     return rec;
 }
 

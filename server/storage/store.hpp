@@ -52,6 +52,7 @@ struct Reconciliation {
     std::int64_t received = 0;
     std::int64_t max_seq = 0;
     std::vector<std::pair<std::int64_t, std::int64_t>> missing;  // inclusive ranges
+    bool truncated = false;  // more ranges follow the last one given
 };
 
 struct Heartbeat {
@@ -84,7 +85,8 @@ public:
     std::vector<InsertStatus> insert_crossings(const std::vector<const core::Crossing*>& crossings);
 
     std::vector<CrossingRow> list_crossings(const CrossingFilter& filter);
-    Reconciliation reconcile(const std::string& device_id, std::size_t max_ranges);
+    // The missing ranges that start after `after_seq`, at most `max_ranges` of them.
+    Reconciliation reconcile(const std::string& device_id, std::size_t max_ranges, std::int64_t after_seq = 0);
     void record_heartbeat(const std::string& device_id, const std::string& checkpoint_id, const Heartbeat& beat);
 
     std::int64_t create_token(const std::string& token_hash, const Principal& principal);

@@ -279,8 +279,18 @@ TEST_F(StoreTest, ReconcileGivesAtMostTheRangesAskedFor) {
             make_crossing("KAK-01", 8)});
     const Reconciliation rec = store->reconcile("KAK-01", 2);
     EXPECT_EQ(rec.missing, (std::vector<std::pair<std::int64_t, std::int64_t>>{{1, 1}, {3, 3}}));
+    EXPECT_TRUE(rec.truncated);
     EXPECT_EQ(rec.max_seq, 8);
     EXPECT_EQ(rec.received, 4);
+}
+
+TEST_F(StoreTest, ReconcileAfterTheLastRangeGivenGoesOnWhereItStopped) {
+    insert({make_crossing("KAK-01", 2), make_crossing("KAK-01", 4), make_crossing("KAK-01", 6),
+            make_crossing("KAK-01", 8)});
+    const Reconciliation next = store->reconcile("KAK-01", 2, 3);
+    EXPECT_EQ(next.missing, (std::vector<std::pair<std::int64_t, std::int64_t>>{{5, 5}, {7, 7}}));
+    EXPECT_FALSE(next.truncated);
+    EXPECT_TRUE(store->reconcile("KAK-01", 2, 7).missing.empty());
 }
 
 // --- list_crossings ---------------------------------------------------------------------------------

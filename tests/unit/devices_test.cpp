@@ -110,12 +110,12 @@ TEST(Devices, ReconcileJsonHasTheContractsShape) {
     rec.max_seq = 9;
     rec.missing = {{3, 4}, {7, 8}};
     EXPECT_EQ(json::value(reconcile_json("KAK-01", rec)),
-              json::parse(R"({"device_id":"KAK-01","received":5,"max_seq":9,"missing":[[3,4],[7,8]]})"));
+              json::parse(R"({"device_id":"KAK-01","received":5,"max_seq":9,"missing":[[3,4],[7,8]],"truncated":false})"));
 }
 
 TEST(Devices, ReconcileJsonOfADeviceWithNothingIsEmpty) {
     EXPECT_EQ(json::value(reconcile_json("KAK-01", Reconciliation{})),
-              json::parse(R"({"device_id":"KAK-01","received":0,"max_seq":0,"missing":[]})"));
+              json::parse(R"({"device_id":"KAK-01","received":0,"max_seq":0,"missing":[],"truncated":false})"));
 }
 
 struct ActForCase {
