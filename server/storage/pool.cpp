@@ -97,7 +97,8 @@ void Pool::work() {
                 return;  // stopping, and nothing left to do
             }
         }
-        if ((!store || !store->is_open()) && (store = nullptr, may_try_connect())) {
+        if (store && !store->is_open()) store.reset();  // the connection broke during the last task
+        if (!store && may_try_connect()) {
             try {
                 store = std::make_unique<Store>(db_url_);
             } catch (const std::exception&) {
