@@ -2,6 +2,7 @@
 
 #include "core/ids.hpp"
 #include "core/mrz.hpp"
+#include "core/text.hpp"
 #include "core/time.hpp"
 
 #include <date/date.h>
@@ -20,43 +21,6 @@ bool all_of(std::string_view s, auto pred) {
 
 bool is_upper_alnum(std::string_view s) {
     return all_of(s, [](unsigned char c) { return std::isupper(c) || std::isdigit(c); });
-}
-
-// Free text fields take printable characters only: no control characters (UTF-8 bytes are >= 0x80).
-bool is_printable(std::string_view s) {
-    return all_of(s, [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
-}
-
-// A terminal set to Latin-1 or CP1250 hands over bytes that are not UTF-8; the JSON on the wire must be.
-bool is_utf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        std::size_t extra = 0;
-        char32_t cp = 0;
-        if (c < 0x80) {
-            ++i;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            extra = 1, cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            extra = 2, cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            extra = 3, cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + extra >= s.size()) return false;  // cut short
-        for (std::size_t k = 1; k <= extra; ++k) {
-            const auto cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (cc & 0x3F);
-        }
-        static constexpr char32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-        if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;  // overlong, surrogate
-        i += extra + 1;
-    }
-    return true;
 }
 
 class Checker {
@@ -102,15 +66,25 @@ void check_traveler(Checker& c, const Traveler& t) {
 }
 
 void check_mrz(Checker& c, const Crossing& x, int current_year) {
-    if (!x.mrz) return;
+    if (!x.mrz) return c.require(!x.has_flag(kFlagMrzInvalid), "flags", "mrz_invalid needs an mrz");
     if (x.mrz->size() > limits::kMrz) return c.require(false, "mrz", "is too long");
     const auto parsed = parse_mrz(*x.mrz, current_year);
     if (!parsed) return c.require(false, "mrz", "is not a machine readable zone");
+    // A misprinted zone the officer chose to record: kept as read, flagged, compared with nothing.
+    if (x.has_flag(kFlagMrzInvalid)) return;
     if (!parsed->valid) return c.require(false, "mrz", "has a wrong check digit or an unreadable field");
     for (const auto& e : mrz_disagreements(*parsed, x.traveler)) c.add("mrz", "does not agree with " + e.field);
 }
 
 }  // namespace
+
+bool Crossing::has_flag(std::string_view flag) const {
+    return std::find(flags.begin(), flags.end(), flag) != flags.end();
+}
+
+bool is_known_flag(std::string_view flag) {
+    return flag == kFlagMrzInvalid || flag == kFlagSynthetic || flag == kFlagBackCaptured;
+}
 
 bool is_identifier(std::string_view text) {
     return !text.empty() && text.size() <= limits::kIdentifier &&
@@ -127,6 +101,7 @@ std::vector<FieldError> validate(const Crossing& x, Completeness completeness, i
     if (completeness == Completeness::full) {
         c.require(is_uuid(x.id), "id", "must be a UUID");
         c.require(is_identifier(x.device_id), "device_id", "must be 1-64 letters, digits, '.', '_' or '-'");
+        c.require(x.stream_id.empty() || is_uuid(x.stream_id), "stream_id", "must be a UUID");
         c.require(x.seq >= 1 && x.seq <= limits::kMaxSeq, "seq", "must be a whole number from 1");
         c.require(is_identifier(x.checkpoint_id), "checkpoint_id", "must be 1-64 letters, digits, '.', '_' or '-'");
     }
@@ -139,6 +114,15 @@ std::vector<FieldError> validate(const Crossing& x, Completeness completeness, i
     c.require(x.transport.mode.empty() || is_valid_mode(x.transport.mode), "transport.mode",
               "must be one of foot, car, bus, truck, rail, air, sea");
     c.text(x.transport.vehicle_plate, "transport.vehicle_plate", limits::kPlate, false);
+    c.require(x.flags.size() <= limits::kFlags, "flags", "holds too many flags");
+    for (std::size_t i = 0; i < x.flags.size(); ++i) {
+        c.require(is_known_flag(x.flags[i]), "flags", "must be among mrz_invalid, synthetic, back_captured");
+        c.require(std::find(x.flags.begin(), x.flags.begin() + static_cast<std::ptrdiff_t>(i), x.flags[i]) ==
+                      x.flags.begin() + static_cast<std::ptrdiff_t>(i),
+                  "flags", "names a flag twice");
+    }
+    c.text(x.paper_ref, "paper_ref", limits::kPaperRef, false);
+    c.require(x.paper_ref.empty() || x.has_flag(kFlagBackCaptured), "paper_ref", "is only for back_captured records");
     // Two-digit MRZ years are read as of the crossing, not of the day it reaches the centre.
     int mrz_year = current_year;
     if (const auto t = parse_rfc3339(x.occurred_at))

@@ -22,7 +22,8 @@ struct Transport {
 struct Crossing {
     std::string id;         // UUID chosen by the checkpoint: the idempotency key
     std::string device_id;  // the terminal that recorded it
-    std::int64_t seq = 0;   // per device, from 1, without gaps
+    std::string stream_id;  // UUID made by each `init` of a terminal; empty: the device's legacy stream
+    std::int64_t seq = 0;   // per (device, stream), from 1, without gaps
     std::string checkpoint_id;
     std::string lane;  // optional
     std::string direction;    // "entry" | "exit"
@@ -32,7 +33,10 @@ struct Crossing {
     std::optional<std::string> mrz;
     Transport transport;
     bool recorded_offline = false;
+    std::vector<std::string> flags;  // what the device says of the record: see kKnownFlags
+    std::string paper_ref;           // the paper register's reference of a back-captured record
 
+    bool has_flag(std::string_view flag) const;
     bool operator==(const Crossing&) const = default;
 };
 
@@ -44,6 +48,8 @@ inline constexpr std::size_t kDocumentNumber = 20;
 inline constexpr std::size_t kName = 120;
 inline constexpr std::size_t kPlate = 16;
 inline constexpr std::size_t kMrz = 200;
+inline constexpr std::size_t kPaperRef = 64;
+inline constexpr std::size_t kFlags = 8;
 inline constexpr std::int64_t kMaxSeq = 9007199254740991;  // 2^53 - 1: exact in every JSON reader
 }  // namespace limits
 
@@ -54,6 +60,15 @@ enum class Completeness { full, draft };
 // Every rule the crossing breaks, in field order; empty when it is valid. `current_year` resolves the
 // two-digit years of an MRZ.
 std::vector<FieldError> validate(const Crossing& crossing, Completeness completeness, int current_year);
+
+// Flags a device may set on a record.
+// mrz_invalid: the officer recorded a document whose MRZ has a wrong check digit (a misprinted zone).
+// synthetic: made by `borderlog-checkpoint simulate` for training; reports can leave it out.
+// back_captured: entered later from a paper register (`import --paper-ref`), with `paper_ref`.
+inline constexpr std::string_view kFlagMrzInvalid = "mrz_invalid";
+inline constexpr std::string_view kFlagSynthetic = "synthetic";
+inline constexpr std::string_view kFlagBackCaptured = "back_captured";
+bool is_known_flag(std::string_view flag);
 
 bool is_identifier(std::string_view text);
 bool is_valid_mode(std::string_view mode);

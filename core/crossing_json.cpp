@@ -67,6 +67,24 @@ public:
         if (!v->is_object()) fail(key, "must be an object");
         return v->if_object();
     }
+    // An array of strings; empty when absent.
+    std::vector<std::string> strings(std::string_view key) {
+        std::vector<std::string> out;
+        const json::value* v = obj_.if_contains(key);
+        if (!v || v->is_null()) return out;
+        if (!v->is_array()) {
+            fail(key, "must be an array of strings");
+            return out;
+        }
+        for (const auto& item : v->get_array()) {
+            if (!item.is_string()) {
+                fail(key, "must be an array of strings");
+                return {};
+            }
+            out.emplace_back(item.get_string());
+        }
+        return out;
+    }
     bool has(std::string_view key) const { return obj_.contains(key); }
     void fail(std::string_view key, std::string message) {
         errors_.push_back({prefix_ + std::string(key), std::move(message)});
@@ -106,17 +124,18 @@ Crossing crossing_from_json(const json::value& value, Completeness completeness)
     const json::object& obj = value.get_object();
     std::vector<FieldError> errors;
     Reader r(obj, "", errors);
-    r.only({"id", "device_id", "seq", "checkpoint_id", "lane", "direction", "occurred_at", "officer_id", "traveler",
-            "mrz", "transport", "recorded_offline"});
+    r.only({"id", "device_id", "stream_id", "seq", "checkpoint_id", "lane", "direction", "occurred_at",
+            "officer_id", "traveler", "mrz", "transport", "recorded_offline", "flags", "paper_ref"});
     Crossing x;
     if (completeness == Completeness::full) {
         x.id = canonical_uuid(r.string("id", true));
         x.device_id = r.string("device_id", true);
+        x.stream_id = canonical_uuid(r.string("stream_id", false));
         x.seq = r.integer("seq");
         x.checkpoint_id = r.string("checkpoint_id", true);
     } else {
         // The checkpoint assigns these; a file that carries them was meant for another path.
-        for (const char* key : {"id", "device_id", "seq"})
+        for (const char* key : {"id", "device_id", "stream_id", "seq"})
             if (r.has(key)) r.fail(key, "is assigned by the checkpoint and must not be given");
         x.checkpoint_id = r.string("checkpoint_id", false);
     }
@@ -134,6 +153,8 @@ Crossing crossing_from_json(const json::value& value, Completeness completeness)
         x.transport.vehicle_plate = tr.string("vehicle_plate", false);
     }
     x.recorded_offline = r.boolean("recorded_offline");
+    x.flags = r.strings("flags");
+    x.paper_ref = r.string("paper_ref", false);
     if (!errors.empty()) throw ValidationError(std::move(errors));
     return x;
 }
@@ -162,6 +183,7 @@ json::object to_json(const Crossing& x) {
     json::object obj;
     put_if(obj, "id", x.id);
     put_if(obj, "device_id", x.device_id);
+    put_if(obj, "stream_id", x.stream_id);
     if (x.seq > 0) obj["seq"] = x.seq;
     put_if(obj, "checkpoint_id", x.checkpoint_id);
     put_if(obj, "lane", x.lane);
@@ -177,6 +199,12 @@ json::object to_json(const Crossing& x) {
         obj["transport"] = std::move(t);
     }
     obj["recorded_offline"] = x.recorded_offline;
+    if (!x.flags.empty()) {
+        json::array flags;
+        for (const auto& f : x.flags) flags.emplace_back(f);
+        obj["flags"] = std::move(flags);
+    }
+    put_if(obj, "paper_ref", x.paper_ref);
     return obj;
 }
 

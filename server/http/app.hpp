@@ -1,76 +1,36 @@
-// The request side of the server: routing, authentication and the mapping of use-case results and
-// errors to HTTP answers. Included only by the server's HTTP translation units (it pulls in Beast).
+// The request side of the server: decodes the target, authenticates, routes, and maps every error to
+// one problem+json answer. Included only by the server's HTTP translation units (it pulls in Beast).
 #pragma once
 
-#include "server/http/server_config.hpp"
-#include "server/storage/pool.hpp"
-
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/beast/http.hpp>
-
-#include <atomic>
-#include <chrono>
-#include <mutex>
-#include <optional>
-#include <string>
-#include <unordered_map>
+#include "server/http/http_types.hpp"
+#include "server/http/router.hpp"
+#include "server/http/services.hpp"
 
 namespace borderlog::server::http {
 
-namespace beast_http = boost::beast::http;
-using Request = beast_http::request<beast_http::string_body>;
-using Response = beast_http::response<beast_http::string_body>;
-
-// An error with its HTTP answer: the one place errors become problem+json.
-struct Problem {
-    unsigned status;
-    std::string code;
-    std::string title;
-    std::string detail;
-    std::string field;
-    std::optional<std::chrono::seconds> retry_after;
-};
-
-Response problem_response(const Problem& p, unsigned version, bool keep_alive);
-
 class App {
 public:
-    App(const ServerConfig& config, Pool& pool);
+    // Builds the route table from every route module.
+    explicit App(Services& services);
 
-    boost::asio::awaitable<Response> handle(Request request);
+    boost::asio::awaitable<Reply> handle(Request request);
 
-    void start_draining() { draining_ = true; }
-    bool draining() const { return draining_; }
-    void set_migrations_current(bool current) { migrations_current_ = current; }
-
-    // Keeps the central-offline switch in step with the database (other servers may flip it).
-    boost::asio::awaitable<void> watch_central_state();
+    Services& services() { return services_; }
+    const Router& router() const { return router_; }
 
 private:
-    boost::asio::awaitable<Response> route(const Request& req);
-    boost::asio::awaitable<Principal> authenticate(const Request& req);
-    boost::asio::awaitable<Response> ready(const Request& req);
-    boost::asio::awaitable<Response> ingest_one(const Request& req, const Principal& caller);
-    boost::asio::awaitable<Response> ingest_batch(const Request& req, const Principal& caller);
-    boost::asio::awaitable<Response> list_crossings(const Request& req);
-    boost::asio::awaitable<Response> reconcile(const Request& req, const Principal& caller, const std::string& device);
-    boost::asio::awaitable<Response> heartbeat(const Request& req, const Principal& caller, const std::string& device);
-    boost::asio::awaitable<Response> central_offline(const Request& req, const Principal& caller);
+    boost::asio::awaitable<Reply> dispatch(const Request& req);
 
-    const ServerConfig& config_;
-    Pool& pool_;
-    std::atomic<bool> draining_{false};
-    std::atomic<bool> migrations_current_{false};
-    std::atomic<bool> central_offline_{false};
-    std::atomic<std::uint64_t> central_changes_{0};  // a poll that overlapped a change must not undo it
-
-    struct CachedToken {
-        Principal principal;
-        std::chrono::steady_clock::time_point expires;
-    };
-    std::mutex token_mutex_;
-    std::unordered_map<std::string, CachedToken> token_cache_;
+    Services& services_;
+    Router router_;
 };
+
+// The decoded path segments and query parameters of a request target. Throws Problem 400 when the
+// target cannot be read, a decoded value holds a NUL or is not UTF-8, or a query key repeats.
+struct Target {
+    std::vector<std::string> segments;
+    std::map<std::string, std::string> query;
+};
+Target decode_target(std::string_view target);
 
 }  // namespace borderlog::server::http

@@ -4,6 +4,9 @@
 
 #include "common/log.hpp"
 #include "server/http/app.hpp"
+#include "server/http/authenticator.hpp"
+#include "server/http/responses.hpp"
+#include "server/http/routes/routes.hpp"
 #include "server/storage/migrations.hpp"
 
 #include <boost/asio.hpp>
@@ -21,6 +24,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using asio::awaitable;
 using asio::ip::tcp;
+using http::Reply;
 using http::Request;
 using http::Response;
 
@@ -100,14 +104,68 @@ private:
             busy_ = true;
             // Named awaitables throughout: GCC 12 destroys temporaries of a co_await expression twice.
             auto handling = app_.handle(parser.release());
-            Response res = co_await std::move(handling);
-            const bool keep_alive = res.keep_alive() && !app_.draining();
+            Reply reply = co_await std::move(handling);
+            if (reply.delay.count() > 0) {
+                asio::steady_timer timer(stream_.get_executor(), reply.delay);
+                co_await timer.async_wait(kTuple);
+            }
+            if (reply.disposition == http::Disposition::reset) co_return;
+            if (reply.disposition == http::Disposition::hang) {
+                co_await hang();
+                co_return;
+            }
+            if (reply.stream) {
+                co_await send_stream(reply);
+                co_return;
+            }
+            Response& res = reply.response;
+            const bool keep_alive = res.keep_alive() && !app_.services().draining;
             res.keep_alive(keep_alive);
             co_await write(res);
             busy_ = false;
-            if (!keep_alive || app_.draining()) co_return;
+            if (!keep_alive || app_.services().draining) co_return;
         }
     }
+
+    // Says nothing until the client gives up, or at most the read timeout (a drill's "timeout" fault).
+    awaitable<void> hang() {
+        busy_ = false;  // shutdown may close it
+        stream_.expires_after(config_.read_timeout);
+        std::array<char, 512> sink{};
+        for (;;) {
+            auto [ec, n] = co_await stream_.async_read_some(asio::buffer(sink), kTuple);
+            if (ec) co_return;
+        }
+    }
+
+    // A stream without a length (Server-Sent Events): the head, then whatever the handler writes, then
+    // the connection closes.
+    awaitable<void> send_stream(Reply& reply) {
+        Response& head = reply.response;
+        head.keep_alive(false);
+        head.body().clear();
+        beast::http::response_serializer<beast::http::string_body> serializer(head);
+        stream_.expires_after(config_.read_timeout);
+        auto [ec, n] = co_await beast::http::async_write_header(stream_, serializer, kTuple);
+        if (ec) co_return;
+        busy_ = false;  // a stream is idle between events: shutdown may close it
+        Sink sink(*this);
+        co_await reply.stream(sink);
+    }
+
+    class Sink : public http::EventSink {
+    public:
+        explicit Sink(Session& session) : session_(session) {}
+        awaitable<bool> write(std::string data) override {
+            session_.stream_.expires_after(session_.config_.read_timeout);
+            auto [ec, n] = co_await asio::async_write(session_.stream_, asio::buffer(data), kTuple);
+            co_return !ec;
+        }
+        bool closing() const override { return session_.app_.services().draining; }
+
+    private:
+        Session& session_;
+    };
 
     // Framing errors get an answer before the connection closes; a vanished peer gets none.
     std::optional<Response> answer_to_read_error(const beast::error_code& ec) {
@@ -170,7 +228,7 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, http::App& app, const Serve
 // After SIGTERM: no new connections, idle ones closed, busy ones finish their answer; then stop.
 awaitable<void> drain(tcp::acceptor& acceptor, http::App& app, SessionRegistry& registry,
                       std::chrono::seconds timeout) {
-    app.start_draining();
+    app.services().draining = true;
     beast::error_code ec;
     acceptor.close(ec);
     asio::steady_timer timer(co_await asio::this_coro::executor);
@@ -194,8 +252,10 @@ int serve(const ServerConfig& config) {
 
     asio::io_context ioc{static_cast<int>(config.io_threads)};
     Pool pool(config.db_url, config.db_workers, config.max_group, config.max_queued_db_work);
-    http::App app(config, pool);
-    app.set_migrations_current(true);
+    http::Authenticator auth(config, pool);
+    http::Services services{config, pool, auth};
+    services.migrations_current = true;
+    http::App app(services);
     SessionRegistry registry;
 
     tcp::acceptor acceptor(ioc);
@@ -210,7 +270,7 @@ int serve(const ServerConfig& config) {
     // The acceptor is touched by accept_loop and by drain: both run on one strand.
     auto acceptor_strand = asio::make_strand(ioc);
     asio::co_spawn(acceptor_strand, accept_loop(acceptor, app, config, registry), asio::detached);
-    asio::co_spawn(ioc, app.watch_central_state(), asio::detached);
+    asio::co_spawn(ioc, http::routes::watch_central_state(services), asio::detached);
 
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](const beast::error_code& ec, int signal) {

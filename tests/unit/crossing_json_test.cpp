@@ -426,5 +426,67 @@ TEST(CrossingJson, CrossingFromJsonDoesNotApplyTheValidationRules) {
     EXPECT_EQ(x.direction, "sideways");
 }
 
+TEST(CrossingJson, AnMrzWithAWrongCheckDigitIsAcceptedWhenFlaggedMrzInvalid) {
+    json::object o = example();
+    o["mrz"] = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C37UTO7408122F1204159ZE184226B<<<<<10";
+    o["flags"] = json::array{"mrz_invalid"};
+    const Crossing x = read_crossing(o, Completeness::full, kYear);
+    EXPECT_TRUE(x.has_flag(kFlagMrzInvalid));
+}
+
+TEST(CrossingJson, MrzInvalidWithoutAnMrzIsRefusedAsFlags) {
+    json::object o = example_without_mrz();
+    o["flags"] = json::array{"mrz_invalid"};
+    EXPECT_EQ(fields_named([&] { read_crossing(o, Completeness::full, kYear); }), std::set<std::string>{"flags"});
+}
+
+struct FlagsCase {
+    const char* name;
+    json::value flags;
+};
+
+class FlagsThatAreRefused : public testing::TestWithParam<FlagsCase> {};
+
+TEST_P(FlagsThatAreRefused, NamingFlags) {
+    json::object o = example_without_mrz();
+    o["flags"] = GetParam().flags;
+    EXPECT_EQ(fields_named([&] { read_crossing(o, Completeness::full, kYear); }), std::set<std::string>{"flags"});
+}
+
+INSTANTIATE_TEST_SUITE_P(CrossingJson, FlagsThatAreRefused,
+                         testing::Values(FlagsCase{"Unknown", json::array{"vip"}},
+                                         FlagsCase{"Twice", json::array{"synthetic", "synthetic"}},
+                                         FlagsCase{"NotAnArray", json::value("synthetic")},
+                                         FlagsCase{"NotStrings", json::array{1}}),
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
+
+TEST(CrossingJson, StreamFlagsAndPaperRefRoundTripInCanonicalOrder) {
+    json::object o = example_without_mrz();
+    o["stream_id"] = "0193A0B0-0000-7000-8000-000000000001";
+    o["flags"] = json::array{"back_captured", "synthetic"};
+    o["paper_ref"] = "REG-2026/114";
+    const Crossing x = read_crossing(o, Completeness::full, kYear);
+    EXPECT_EQ(x.stream_id, "0193a0b0-0000-7000-8000-000000000001");
+    const json::object back = json::parse(canonical_json(x)).as_object();
+    std::vector<std::string> keys;
+    for (const auto& kv : back) keys.emplace_back(kv.key());
+    EXPECT_EQ(keys, (std::vector<std::string>{"id", "device_id", "stream_id", "seq", "checkpoint_id", "lane",
+                                              "direction", "occurred_at", "officer_id", "traveler", "transport",
+                                              "recorded_offline", "flags", "paper_ref"}));
+    EXPECT_EQ(read_crossing(back, Completeness::full, kYear), x);
+}
+
+TEST(CrossingJson, APaperRefWithoutBackCapturedIsRefused) {
+    json::object o = example_without_mrz();
+    o["paper_ref"] = "REG-1";
+    EXPECT_EQ(fields_named([&] { read_crossing(o, Completeness::full, kYear); }), std::set<std::string>{"paper_ref"});
+}
+
+TEST(CrossingJson, AStreamIdThatIsNotAUuidIsRefused) {
+    json::object o = example_without_mrz();
+    o["stream_id"] = "stream-1";
+    EXPECT_EQ(fields_named([&] { read_crossing(o, Completeness::full, kYear); }), std::set<std::string>{"stream_id"});
+}
+
 }  // namespace
 }  // namespace borderlog::core

@@ -1,0 +1,69 @@
+// sync --once, status and retry-rejected: the queue seen and pushed by hand.
+#include "client/commands.hpp"
+
+#include "client/commands/command_support.hpp"
+#include "client/client_config.hpp"
+
+#include <boost/json.hpp>
+
+#include <iostream>
+
+namespace borderlog::client {
+
+namespace json = boost::json;
+
+int run_sync_once(const SyncCommandOptions& o) {
+    const DataDir dir = open_data_dir(o.data_dir);
+    const ClientConfig config = load_config(dir);
+    Outbox outbox(dir.outbox_file());
+    HttpClient http(config.server_url, std::chrono::seconds{o.timeout_s});
+    SyncReport report;
+    {
+        SyncLock lock(dir.sync_lock_file());
+        report = sync_once(outbox, http, config, SyncOptions{o.batch_size, true, {}});
+        outbox.purge_acknowledged(o.retention_days);
+    }
+    if (o.json) {
+        std::cout << json::serialize(report_json(report, outbox)) << "\n";
+    } else {
+        std::cerr << "sent: " << report.stored << " stored, " << report.duplicates << " already there, " << report.rejected
+                  << " rejected; " << outbox.stats().pending << " pending";
+        if (!report.error.empty()) std::cerr << " (" << report.error << ")";
+        std::cerr << "\n";
+    }
+    return sync_exit_code(report);
+}
+
+int run_status(const StatusOptions& o) {
+    const DataDir dir = open_data_dir(o.data_dir);
+    const ClientConfig config = load_config(dir);
+    Outbox outbox(dir.outbox_file());
+    const json::object s = status_json(outbox);
+    if (o.json) {
+        std::cout << json::serialize(s) << "\n";
+        return 0;
+    }
+    std::cout << "checkpoint " << config.device.checkpoint_id << ", device " << config.device.device_id << "\n"
+              << "central:   " << s.at("central").as_string().c_str() << "\n"
+              << "pending:   " << s.at("pending").as_int64() << "\n"
+              << "rejected:  " << s.at("rejected").as_int64() << "\n"
+              << "last seq:  " << s.at("last_seq").as_int64() << "\n"
+              << "last sync: " << (s.at("last_sync_at").is_string() ? s.at("last_sync_at").as_string().c_str() : "never")
+              << "\n";
+    for (const auto& r : s.at("rejected_records").as_array())
+        std::cout << "  rejected seq " << r.at("seq").as_int64() << " " << r.at("id").as_string().c_str() << ": "
+                  << r.at("code").as_string().c_str() << " " << r.at("detail").as_string().c_str() << "\n";
+    return 0;
+}
+
+int run_retry_rejected(const RetryRejectedOptions& o) {
+    const DataDir dir = open_data_dir(o.data_dir);
+    load_config(dir);
+    Outbox outbox(dir.outbox_file());
+    const std::int64_t n = outbox.retry_rejected(o.seqs);
+    std::cout << n << "\n";
+    std::cerr << n << " rejected record(s) queued again; the next sync sends them\n";
+    return 0;
+}
+
+}  // namespace borderlog::client

@@ -1,0 +1,81 @@
+#include "server/http/db_bridge.hpp"
+#include "server/http/responses.hpp"
+#include "server/http/routes/routes.hpp"
+#include "server/service/crossing_queries.hpp"
+#include "server/service/ingest.hpp"
+
+#include <boost/json.hpp>
+
+namespace borderlog::server::http::routes {
+
+namespace json = boost::json;
+using boost::asio::awaitable;
+using beast_http::verb;
+
+namespace {
+
+awaitable<Reply> ingest_one(Services& s, Call& c) {
+    const json::value body = parse_body(c.req);
+    const service::PlannedRecord planned = service::plan_record(body, c.caller, current_year());
+    if (planned.refusal) {
+        const auto& r = *planned.refusal;
+        if (r.code == "forbidden") throw forbidden(r.detail);
+        throw Problem{400, r.code, "Invalid field", r.detail, r.field, {}};
+    }
+    auto inserting = insert_on_db(s.pool, *planned.crossing);
+    const InsertStatus status = co_await std::move(inserting);
+    if (status == InsertStatus::unstorable) {
+        const auto r = service::refusal_for(status);
+        throw Problem{400, r.code, "Invalid field", r.detail, "", {}};
+    }
+    if (status == InsertStatus::id_conflict || status == InsertStatus::seq_conflict) {
+        const auto r = service::refusal_for(status);
+        throw Problem{409, r.code, "Conflict", r.detail, status == InsertStatus::id_conflict ? "id" : "seq", {}};
+    }
+    co_return Reply{json_response(status == InsertStatus::stored ? 201 : 200,
+                                  service::single_result(planned.crossing->id, status), c.req)};
+}
+
+awaitable<Reply> ingest_batch(Services& s, Call& c) {
+    const json::value body = parse_body(c.req);
+    auto plan = std::make_shared<std::vector<service::PlannedRecord>>(
+        service::plan_batch(body, c.caller, current_year()));
+    // A record for another device means a misconfigured terminal, not a bad record: refuse the request,
+    // so that its records stay queued on the terminal until the configuration is put right.
+    for (const auto& p : *plan)
+        if (p.refusal && p.refusal->code == "forbidden") throw forbidden(p.refusal->detail);
+    auto inserting = on_db<std::vector<InsertStatus>>(s.pool, [plan](Store& store) {
+        std::vector<const core::Crossing*> crossings;
+        for (const auto& p : *plan)
+            if (p.crossing) crossings.push_back(&*p.crossing);
+        return store.insert_crossings(crossings);
+    });
+    const std::vector<InsertStatus> statuses = co_await std::move(inserting);
+    co_return Reply{json_response(200, service::batch_results(*plan, statuses), c.req)};
+}
+
+awaitable<Reply> list_crossings(Services& s, Call& c) {
+    const CrossingFilter filter = service::parse_crossing_filter(c.query);
+    auto listing = on_db<std::vector<CrossingRow>>(s.pool, [filter](Store& store) { return store.list_crossings(filter); });
+    const auto rows = co_await std::move(listing);
+    const auto format = c.query.find("format");
+    if (format != c.query.end() && format->second == "csv") {
+        const auto header = c.query.find("header");
+        Response res = text_response(200, service::crossings_csv(rows, header == c.query.end() || header->second != "false"),
+                                     "text/csv; charset=utf-8", c.req);
+        if (rows.size() == static_cast<std::size_t>(filter.limit))
+            res.set("X-Next-After", std::to_string(rows.back().ingest_no));
+        co_return Reply{std::move(res)};
+    }
+    co_return Reply{json_response(200, service::crossings_page(rows, filter), c.req)};
+}
+
+}  // namespace
+
+void add_crossing_routes(Router& router, Services& s) {
+    router.add({verb::post, "/api/v1/crossings", {"device"}, [&s](Call& c) { return ingest_one(s, c); }, true});
+    router.add({verb::get, "/api/v1/crossings", {"operations", "admin"}, [&s](Call& c) { return list_crossings(s, c); }});
+    router.add({verb::post, "/api/v1/crossings/batch", {"device"}, [&s](Call& c) { return ingest_batch(s, c); }, true});
+}
+
+}  // namespace borderlog::server::http::routes

@@ -1,0 +1,68 @@
+#include "server/http/db_bridge.hpp"
+#include "server/http/responses.hpp"
+#include "server/http/routes/routes.hpp"
+#include "server/service/devices.hpp"
+
+#include <boost/json.hpp>
+
+#include <charconv>
+
+namespace borderlog::server::http::routes {
+
+namespace json = boost::json;
+using boost::asio::awaitable;
+using beast_http::verb;
+
+namespace {
+
+// Who this token is: lets a terminal check its configuration before it records anything.
+awaitable<Reply> who_am_i(Call& c) {
+    co_return Reply{json_response(200,
+                                  json::object{{"role", c.caller.role},
+                                               {"checkpoint_id", c.caller.checkpoint_id},
+                                               {"device_id", c.caller.device_id},
+                                               {"name", c.caller.name}},
+                                  c.req)};
+}
+
+awaitable<Reply> reconcile(Services& s, Call& c) {
+    const std::string device = c.param(0);
+    if (!service::may_act_for_device(c.caller, device)) throw forbidden("this token may not reconcile device " + device);
+    // `after`: only ranges starting after this seq (the next page when an answer was truncated).
+    std::int64_t after = 0;
+    for (const auto& [key, value] : c.query) {
+        if (key != "after") throw core::ValidationError(key, "is not a known parameter");
+        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), after);
+        if (ec != std::errc{} || end != value.data() + value.size() || after < 0)
+            throw core::ValidationError("after", "must be a whole number >= 0");
+    }
+    auto reconciling = on_db<Reconciliation>(
+        s.pool, [device, after](Store& store) { return store.reconcile(device, service::kMaxMissingRanges, after); });
+    const auto rec = co_await std::move(reconciling);
+    co_return Reply{json_response(200, service::reconcile_json(device, rec), c.req)};
+}
+
+awaitable<Reply> heartbeat(Services& s, Call& c) {
+    const std::string device = c.param(0);
+    if (c.caller.device_id != device) throw forbidden("only device " + device + " may send its heartbeat");
+    const Heartbeat beat = service::parse_heartbeat(parse_body(c.req));
+    const std::string checkpoint = c.caller.checkpoint_id;
+    auto recording = on_db<bool>(s.pool, [device, checkpoint, beat](Store& store) {
+        store.record_heartbeat(device, checkpoint, beat);
+        return true;
+    });
+    co_await std::move(recording);
+    co_return Reply{empty_response(204, c.req)};
+}
+
+}  // namespace
+
+void add_device_routes(Router& router, Services& s) {
+    router.add({verb::get, "/api/v1/token", access::kAnyToken, [](Call& c) { return who_am_i(c); }});
+    router.add({verb::get, "/api/v1/devices/{device}/reconcile", {"device", "operations", "admin"},
+                [&s](Call& c) { return reconcile(s, c); }, true});
+    router.add({verb::post, "/api/v1/devices/{device}/heartbeat", {"device"},
+                [&s](Call& c) { return heartbeat(s, c); }, true});
+}
+
+}  // namespace borderlog::server::http::routes

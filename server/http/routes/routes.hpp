@@ -1,0 +1,18 @@
+// The route modules: each adds the routes of one area of the API to the table. Handlers stay thin:
+// a request to a use-case call, its result to an answer.
+#pragma once
+
+#include "server/http/router.hpp"
+#include "server/http/services.hpp"
+
+namespace borderlog::server::http::routes {
+
+void add_health_routes(Router& router, Services& services);    // /livez, /readyz, /healthz
+void add_crossing_routes(Router& router, Services& services);  // ingest, batch, list
+void add_device_routes(Router& router, Services& services);    // token, reconcile, heartbeat
+void add_admin_routes(Router& router, Services& services);     // central-offline
+
+// Keeps the central-offline switch in step with the database (other instances may flip it).
+boost::asio::awaitable<void> watch_central_state(Services& services);
+
+}  // namespace borderlog::server::http::routes
