@@ -52,10 +52,11 @@ App::App(Services& services) : services_(services) {
     routes::add_admin_routes(router_, services_);
 }
 
-awaitable<Reply> App::handle(Request req) {
+awaitable<Reply> App::handle(Request req, std::string address) {
     std::optional<Problem> failure;
     try {
-        co_return co_await dispatch(req);
+        auto dispatching = dispatch(req, std::move(address));
+        co_return co_await std::move(dispatching);
     } catch (const Problem& p) {
         failure = p;
     } catch (const core::ValidationError& e) {
@@ -71,7 +72,7 @@ awaitable<Reply> App::handle(Request req) {
     co_return Reply{problem_response(*failure, req.version(), req.keep_alive())};
 }
 
-awaitable<Reply> App::dispatch(const Request& req) {
+awaitable<Reply> App::dispatch(const Request& req, std::string address) {
     Target target = decode_target(req.target());
     const bool api = target.segments.size() >= 2 && target.segments[0] == "api" && target.segments[1] == "v1";
     // Under /api/ the token comes first, so that a stranger learns nothing of which paths exist.
@@ -91,7 +92,7 @@ awaitable<Reply> App::dispatch(const Request& req) {
         throw Problem{503, "central_offline", "Central system offline",
                       "the central system has been taken offline; keep recording locally", "",
                       services_.config.offline_retry_after};
-    Call call{req, std::move(caller), std::move(match.params), std::move(target.query), route};
+    Call call{req, std::move(address), std::move(caller), std::move(match.params), std::move(target.query), route};
     auto handling = route.handler(call);
     co_return co_await std::move(handling);
 }

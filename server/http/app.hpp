@@ -13,13 +13,14 @@ public:
     // Builds the route table from every route module.
     explicit App(Services& services);
 
-    boost::asio::awaitable<Reply> handle(Request request);
+    // `address`: the peer's IP address (for the audit trail and per-address limits).
+    boost::asio::awaitable<Reply> handle(Request request, std::string address);
 
     Services& services() { return services_; }
     const Router& router() const { return router_; }
 
 private:
-    boost::asio::awaitable<Reply> dispatch(const Request& req);
+    boost::asio::awaitable<Reply> dispatch(const Request& req, std::string address);
 
     Services& services_;
     Router router_;

@@ -62,7 +62,11 @@ private:
 class Session : public std::enable_shared_from_this<Session> {
 public:
     Session(tcp::socket socket, http::App& app, const ServerConfig& config, SessionRegistry& registry)
-        : stream_(std::move(socket)), app_(app), config_(config), registry_(registry) {}
+        : stream_(std::move(socket)), app_(app), config_(config), registry_(registry) {
+        beast::error_code ec;
+        const auto peer = stream_.socket().remote_endpoint(ec);
+        if (!ec) address_ = peer.address().to_string();
+    }
 
     awaitable<void> run() {
         auto self = shared_from_this();
@@ -103,7 +107,7 @@ private:
             }
             busy_ = true;
             // Named awaitables throughout: GCC 12 destroys temporaries of a co_await expression twice.
-            auto handling = app_.handle(parser.release());
+            auto handling = app_.handle(parser.release(), address_);
             Reply reply = co_await std::move(handling);
             if (reply.delay.count() > 0) {
                 asio::steady_timer timer(stream_.get_executor(), reply.delay);
@@ -195,7 +199,8 @@ private:
     http::App& app_;
     const ServerConfig& config_;
     SessionRegistry& registry_;
-    bool busy_ = false;  // touched only on this session's strand
+    std::string address_;  // the peer's IP address
+    bool busy_ = false;    // touched only on this session's strand
 };
 
 awaitable<void> accept_loop(tcp::acceptor& acceptor, http::App& app, const ServerConfig& config,

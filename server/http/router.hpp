@@ -18,6 +18,7 @@ struct Route;
 // One request as a handler sees it: authenticated, its path parameters and query decoded.
 struct Call {
     const Request& req;
+    std::string address;                       // the peer's IP address
     Principal caller;                          // role is empty on routes that need no token
     std::vector<std::string> params;           // the {name} segments of the pattern, in order
     std::map<std::string, std::string> query;  // decoded; each key at most once

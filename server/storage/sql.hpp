@@ -105,6 +105,11 @@ inline constexpr const char* kSetCentral = R"SQL(
 UPDATE central_state SET offline = $1, reason = $2, changed_at = now(), changed_by = $3
 )SQL";
 
+inline constexpr const char* kAppendAudit = R"SQL(
+INSERT INTO audit_events (token_id, role, actor, address, action, target, detail)
+VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+)SQL";
+
 inline constexpr const char* kPing = "SELECT 1";
 
 // Migrations.

@@ -205,6 +205,14 @@ void Store::set_central_state(bool offline, const std::string& reason, const std
     tx.commit();
 }
 
+void Store::append_audit(const AuditEvent& e) {
+    const auto opt = [](const std::string& v) { return v.empty() ? nullptr : v.c_str(); };
+    pqxx::work tx(impl_->conn);
+    tx.exec_params(sql::kAppendAudit, e.token_id == 0 ? std::optional<std::int64_t>{} : e.token_id, opt(e.role),
+                   opt(e.actor), opt(e.address), e.action, opt(e.target), e.detail_json);
+    tx.commit();
+}
+
 void Store::ping() {
     pqxx::nontransaction tx(impl_->conn);
     tx.exec(sql::kPing);

@@ -64,6 +64,17 @@ struct Heartbeat {
     std::string lanes_json = "[]";
 };
 
+// One line of the audit trail. Empty strings are stored as NULL.
+struct AuditEvent {
+    std::int64_t token_id = 0;  // 0: no token (a failed sign-in, the command line)
+    std::string role;
+    std::string actor;
+    std::string address;
+    std::string action;       // e.g. traveler.read, central_offline.on
+    std::string target;       // e.g. UTO/L898902C3
+    std::string detail_json = "{}";
+};
+
 struct CentralState {
     bool offline = false;
     std::string reason;
@@ -98,6 +109,8 @@ public:
 
     CentralState central_state();
     void set_central_state(bool offline, const std::string& reason, const std::string& changed_by);
+
+    void append_audit(const AuditEvent& event);
 
     void ping();
 
