@@ -122,6 +122,8 @@ std::vector<FieldError> validate(const Crossing& x, Completeness completeness, i
                   "flags", "names a flag twice");
     }
     c.text(x.paper_ref, "paper_ref", limits::kPaperRef, false);
+    c.require(x.watchlist_version >= 0 && x.watchlist_version <= limits::kMaxSeq, "watchlist_version",
+              "must be a whole number >= 0");
     c.require(x.paper_ref.empty() || x.has_flag(kFlagBackCaptured), "paper_ref", "is only for back_captured records");
     // Two-digit MRZ years are read as of the crossing, not of the day it reaches the centre.
     int mrz_year = current_year;

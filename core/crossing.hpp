@@ -35,6 +35,7 @@ struct Crossing {
     bool recorded_offline = false;
     std::vector<std::string> flags;  // what the device says of the record: see kKnownFlags
     std::string paper_ref;           // the paper register's reference of a back-captured record
+    std::int64_t watchlist_version = 0;  // the watchlist version the terminal checked it against; 0: none
 
     bool has_flag(std::string_view flag) const;
     bool operator==(const Crossing&) const = default;

@@ -125,7 +125,7 @@ Crossing crossing_from_json(const json::value& value, Completeness completeness)
     std::vector<FieldError> errors;
     Reader r(obj, "", errors);
     r.only({"id", "device_id", "stream_id", "seq", "checkpoint_id", "lane", "direction", "occurred_at",
-            "officer_id", "traveler", "mrz", "transport", "recorded_offline", "flags", "paper_ref"});
+            "officer_id", "traveler", "mrz", "transport", "recorded_offline", "flags", "paper_ref", "watchlist_version"});
     Crossing x;
     if (completeness == Completeness::full) {
         x.id = canonical_uuid(r.string("id", true));
@@ -155,6 +155,8 @@ Crossing crossing_from_json(const json::value& value, Completeness completeness)
     x.recorded_offline = r.boolean("recorded_offline");
     x.flags = r.strings("flags");
     x.paper_ref = r.string("paper_ref", false);
+    if (r.has("watchlist_version") && !obj.at("watchlist_version").is_null())
+        x.watchlist_version = r.integer("watchlist_version");
     if (!errors.empty()) throw ValidationError(std::move(errors));
     return x;
 }
@@ -205,6 +207,7 @@ json::object to_json(const Crossing& x) {
         obj["flags"] = std::move(flags);
     }
     put_if(obj, "paper_ref", x.paper_ref);
+    if (x.watchlist_version > 0) obj["watchlist_version"] = x.watchlist_version;
     return obj;
 }
 

@@ -465,6 +465,7 @@ TEST(CrossingJson, StreamFlagsAndPaperRefRoundTripInCanonicalOrder) {
     o["stream_id"] = "0193A0B0-0000-7000-8000-000000000001";
     o["flags"] = json::array{"back_captured", "synthetic"};
     o["paper_ref"] = "REG-2026/114";
+    o["watchlist_version"] = 7;
     const Crossing x = read_crossing(o, Completeness::full, kYear);
     EXPECT_EQ(x.stream_id, "0193a0b0-0000-7000-8000-000000000001");
     const json::object back = json::parse(canonical_json(x)).as_object();
@@ -472,7 +473,7 @@ TEST(CrossingJson, StreamFlagsAndPaperRefRoundTripInCanonicalOrder) {
     for (const auto& kv : back) keys.emplace_back(kv.key());
     EXPECT_EQ(keys, (std::vector<std::string>{"id", "device_id", "stream_id", "seq", "checkpoint_id", "lane",
                                               "direction", "occurred_at", "officer_id", "traveler", "transport",
-                                              "recorded_offline", "flags", "paper_ref"}));
+                                              "recorded_offline", "flags", "paper_ref", "watchlist_version"}));
     EXPECT_EQ(read_crossing(back, Completeness::full, kYear), x);
 }
 
