@@ -10,6 +10,8 @@ packages=(
     libsodium-dev libhowardhinnant-date-dev libssl-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     postgresql postgresql-contrib sqlite3 curl procps util-linux
+    python3                           # the raw-socket helpers of tests/e2e/tools
+    clang libclang-rt-14-dev          # the libFuzzer targets in fuzz/
 )
 
 missing=()
