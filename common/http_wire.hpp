@@ -105,6 +105,9 @@ public:
     // Returns false when the body cannot be skipped (the error was another one).
     bool skip_body();
 
+    // Body bytes announced and not yet read: the rest of the Content-Length body or of the current chunk.
+    std::uint64_t announced() const { return remaining_; }
+
     // Makes the reader ready for the next message on the same connection.
     void reset();
 

@@ -182,7 +182,8 @@ private:
             if (reader_.step() == Step::done) break;
             if (reader_.step() == Step::error) {
                 const wire::Failure failure = reader_.failure();
-                if (reader_.skip_body()) {
+                // Draining is worth it only when the announced rest fits the bound; else answer now.
+                if (reader_.announced() <= config_.max_drain_bytes && reader_.skip_body()) {
                     auto draining = drain_body();
                     co_await std::move(draining);
                 }
