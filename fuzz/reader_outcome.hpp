@@ -51,7 +51,8 @@ inline std::vector<Message> read_all(wire::Reader::Kind kind, std::string_view i
     std::string_view rest = input, window;
     bool skipping = false;
     for (int guard = 0; guard < 1'000'000; ++guard) {
-        if (kind == wire::Reader::Kind::response && !reader.started()) reader.answering(answer_to_head ? "HEAD" : "GET");
+        if (kind == wire::Reader::Kind::response && !reader.started())
+            reader.answering(answer_to_head ? "HEAD" : "GET");
         if (window.empty() && !rest.empty()) {
             const std::size_t n = piece == 0 ? rest.size() : std::min(piece, rest.size());
             window = rest.substr(0, n);
