@@ -66,6 +66,8 @@ start_daemon() {
 }
 daemon_alive() { kill -0 "$DAEMON" 2>/dev/null || fail "the checkpoint daemon exited (see $WORK/daemon.log)"; }
 served_at_least() { daemon_alive && [ "$(served "$1")" -ge "$2" ]; }
+drained() { daemon_alive && [ "$(pending)" = 0 ]; }
+deferrals() { grep -c '"event":"sync_deferred"' "$WORK/daemon.log" || true; }
 stop_daemon() {
     kill -TERM "$DAEMON"
     local rc=0
@@ -84,7 +86,7 @@ done
 for mode in interim extra pass; do
     echo "$mode" >"$MODE"
     record_some 5 $(($(status_field "$CP" last_seq) + 1))
-    wait_until 60 "the daemon to drain with '$mode' answers" sh -c "[ \"\$(\"$CHECKPOINT_BIN\" status --data-dir \"$CP\" --json | sed 's/.*\"pending\":\([0-9]*\).*/\1/')\" = 0 ]"
+    wait_until 60 "the daemon to drain with '$mode' answers" drained
     daemon_alive
     assert_exactly_once "$CP" KAK-01
     log "run drains with '$mode' answers, exactly once"
@@ -93,11 +95,12 @@ done
 # Retry-After from a hostile server: read without overflow and never more than a day.
 for mode in retry_huge retry_2p63; do
     echo "$mode" >"$MODE"
-    before=$(grep -c '"event":"sync_deferred"' "$WORK/daemon.log" || true)
+    before=$(deferrals)
     record_some 1 $(($(status_field "$CP" last_seq) + 1))
-    deferred() { daemon_alive && [ "$(grep -c '"event":"sync_deferred"' "$WORK/daemon.log" || true)" -gt "$before" ]; }
+    deferred() { daemon_alive && [ "$(deferrals)" -gt "$before" ]; }
     wait_until 30 "the daemon to defer after a '$mode' answer" deferred
-    wait_ms=$(grep '"event":"sync_deferred"' "$WORK/daemon.log" | tail -n 1 | sed 's/.*"retry_in_ms":\(-\{0,1\}[0-9]*\).*/\1/')
+    wait_ms=$(grep '"event":"sync_deferred"' "$WORK/daemon.log" | tail -n 1 |
+        sed 's/.*"retry_in_ms":\(-\{0,1\}[0-9]*\).*/\1/')
     [ "$wait_ms" -ge 0 ] && [ "$wait_ms" -le 86400000 ] ||
         fail "after Retry-After from '$mode' the daemon waits $wait_ms ms (more than a day, or negative)"
     daemon_alive

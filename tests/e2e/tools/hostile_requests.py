@@ -395,7 +395,8 @@ def check_auth_throttle(port, limit, log_file):
     if statuses[-1] != 429:
         raise Failed(f"after {limit + 5} failures the address is still answered {statuses[-1]}")
     a = request(port, src, same)
-    if a is None or a.status != 429 or a.code() != "too_many_requests" or not a.headers.get("retry-after", "").isdigit():
+    if a is None or a.status != 429 or a.code() != "too_many_requests" or \
+            not a.headers.get("retry-after", "").isdigit():
         raise Failed("a throttled address is not answered 429 too_many_requests with Retry-After")
     if int(a.headers["retry-after"]) > 60:
         raise Failed(f"Retry-After {a.headers['retry-after']} is longer than the failure window")
