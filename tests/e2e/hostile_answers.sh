@@ -92,11 +92,14 @@ for mode in interim extra pass; do
     log "run drains with '$mode' answers, exactly once"
 done
 
-# Retry-After from a hostile server: read without overflow and never more than a day.
+# Retry-After from a hostile server: read without overflow and never more than a day. Each daemon
+# starts after its mode is set, so that its first deferral answers that mode.
+stop_daemon
 for mode in retry_huge retry_2p63; do
     echo "$mode" >"$MODE"
-    before=$(deferrals)
     record_some 1 $(($(status_field "$CP" last_seq) + 1))
+    before=$(deferrals)
+    start_daemon
     deferred() { daemon_alive && [ "$(deferrals)" -gt "$before" ]; }
     wait_until 30 "the daemon to defer after a '$mode' answer" deferred
     wait_ms=$(grep '"event":"sync_deferred"' "$WORK/daemon.log" | tail -n 1 |
@@ -106,7 +109,6 @@ for mode in retry_huge retry_2p63; do
     daemon_alive
     stop_daemon  # SIGTERM ends the wait at once
     log "run after '$mode': waits $wait_ms ms, stops on SIGTERM with 0"
-    [ "$mode" = retry_2p63 ] || start_daemon
 done
 
 echo pass >"$MODE"
