@@ -159,6 +159,10 @@ void Reader::fail(unsigned status, std::string code, std::string detail) {
 }
 
 bool Reader::skip_body() {
+    if (step_ == Step::head) {
+        skipping_ = true;
+        return true;
+    }
     if (step_ != Step::error || !skippable_) return false;
     skippable_ = false;
     skipping_ = true;
@@ -265,7 +269,7 @@ std::size_t Reader::feed(std::string_view bytes) {
             case Framing::length:
                 remaining_ = head_.content_length;
                 phase_ = Phase::length_body;
-                if (head_.content_length > limits_.body) {
+                if (head_.content_length > limits_.body && !skipping_) {
                     skippable_ = true;
                     fail(413, "payload_too_large", "the body exceeds " + bytes_text(limits_.body));
                 }
@@ -312,7 +316,7 @@ std::size_t Reader::feed(std::string_view bytes) {
             break;
         case Phase::until_close:
             if (rest.empty()) return used;
-            if (rest.size() > limits_.body - body_size_) {
+            if (!skipping_ && rest.size() > limits_.body - body_size_) {
                 fail(413, "payload_too_large", "the body exceeds " + bytes_text(limits_.body));
                 return used;
             }

@@ -100,9 +100,10 @@ public:
     // Answers: the method of the request being answered (an answer to HEAD has no body).
     void answering(std::string_view method);
 
-    // After a payload_too_large error: reads the rest of the body and keeps none of it, so that the
-    // peer can finish sending and then read the answer. The caller bounds how much it feeds.
-    // Returns false when the body cannot be skipped (the error was another one).
+    // Reads the body (or, after a payload_too_large error, the rest of it) and keeps none of it, with
+    // no body limit, so that the peer can finish sending and then read an answer given without the
+    // body. The caller bounds how much it feeds. Call it at Step::head or right after that error;
+    // returns false at any other point (after another error, say).
     bool skip_body();
 
     // Body bytes announced and not yet read: the rest of the Content-Length body or of the current chunk.

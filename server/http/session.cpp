@@ -118,9 +118,12 @@ private:
             Request req = to_request(reader_.head());
             auto admitting = app_.admit(req, address_);
             std::optional<Reply> refused = co_await std::move(admitting);
+            if (refused && has_body(reader_.head())) {
+                auto refusing = refuse_before_body(std::move(refused->response));
+                co_await std::move(refusing);
+                co_return;
+            }
             if (refused) {
-                // The body is never read: the connection cannot carry another request after it.
-                if (has_body(reader_.head())) refused->response.keep_alive(false);
                 auto sending = deliver(std::move(*refused));
                 if (!co_await std::move(sending)) co_return;
                 continue;
@@ -204,8 +207,28 @@ private:
         co_return true;
     }
 
-    // Reads and drops the rest of an over-limit body, bounded in bytes and in time, so that a client
-    // still writing it reaches the point where it reads our 413.
+    // Answers a request refused from its head alone (token, role, path) while its body is unread, then
+    // closes. The body is never kept: the answer goes first, then what the client still sends of the
+    // body is dropped (bounded as for a 413), so that a client writing a large body reads the answer
+    // instead of a reset. A client that waits on Expect: 100-continue sends no body: nothing to drop.
+    awaitable<void> refuse_before_body(Response res) {
+        const wire::Head& head = reader_.head();
+        const bool drop_body = !head.expect_continue && (head.framing == wire::Framing::chunked ||
+                                                         head.content_length <= config_.max_drain_bytes);
+        res.keep_alive(false);
+        auto writing = write(res);
+        if (!co_await std::move(writing)) co_return;
+        busy_ = false;  // answered: shutdown may close it
+        if (drop_body && reader_.skip_body()) {
+            auto draining = drain_body();
+            co_await std::move(draining);
+        }
+        auto lingering = linger();
+        co_await std::move(lingering);
+    }
+
+    // Reads and drops the rest of a body, bounded in bytes and in time, so that a client still
+    // writing it reaches the point where it reads our answer.
     awaitable<void> drain_body() {
         stream_.expires_after(config_.drain_body_timeout);
         std::uint64_t dropped = 0;

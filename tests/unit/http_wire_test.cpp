@@ -402,6 +402,22 @@ TEST(Reader, SkipsAnOverLimitChunkedBodyToItsEnd) {
     EXPECT_TRUE(rest.empty());
 }
 
+TEST(Reader, SkipsAWholeBodyFromTheHeadWhateverItsSize) {
+    // A request refused from its head (no token, say): its body is dropped, never kept.
+    for (const std::string& body : {kPost + "Content-Length: 100\r\n\r\n" + big(100),
+                                    kChunked + "40\r\n" + big(64) + "\r\n40\r\n" + big(64) + "\r\n0\r\n\r\n"}) {
+        Reader reader(Kind::request, small_limits());
+        std::string_view rest = body;
+        rest.remove_prefix(reader.feed(rest));
+        ASSERT_EQ(reader.step(), Step::head);
+        ASSERT_TRUE(reader.skip_body());
+        rest.remove_prefix(reader.feed(rest));
+        EXPECT_EQ(reader.step(), Step::done);
+        EXPECT_TRUE(reader.body().empty());
+        EXPECT_TRUE(rest.empty());
+    }
+}
+
 TEST(Reader, CannotSkipTheBodyAfterAFramingError) {
     Reader reader(Kind::request, small_limits());
     reader.feed(kPost + "Content-Length: 1\r\nContent-Length: 2\r\n\r\n");
