@@ -10,7 +10,9 @@ packages=(
     libsodium-dev libhowardhinnant-date-dev libssl-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     postgresql postgresql-contrib sqlite3 curl procps util-linux
-    patroni etcd-server
+    patroni etcd-server               # the PostgreSQL high-availability test (deploy/ha)
+    python3                           # the raw-socket helpers of tests/e2e/tools
+    clang libclang-rt-14-dev          # the libFuzzer targets in fuzz/
 )
 
 missing=()

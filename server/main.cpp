@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
 
     server::ServerConfig config;
     std::string listen = "127.0.0.1:8080";
-    long long read_timeout = 30, drain_timeout = 20, retry_after = 30;
+    long long read_timeout = 30, head_timeout = 10, drain_timeout = 20, retry_after = 30;
 
     auto* serve = app.add_subcommand("serve", "Apply pending migrations, then serve the HTTP API");
     serve->add_option("--db", config.db_url, "PostgreSQL connection URL")->required();
@@ -105,8 +105,16 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1024, 64 * 1024 * 1024))->capture_default_str();
     serve->add_option("--max-connections", config.max_connections, "open connections at most; more are closed")
         ->check(CLI::Range(1, 1000000))->capture_default_str();
+    serve->add_option("--max-connections-per-address", config.max_connections_per_address,
+                      "open connections from one address (one IPv6 /64) at most; more are closed")
+        ->check(CLI::Range(1, 1000000))->capture_default_str();
     serve->add_option("--read-timeout", read_timeout, "seconds to read one request")
         ->check(CLI::Range(1, 3600))->capture_default_str();
+    serve->add_option("--head-timeout", head_timeout, "seconds from a request's first byte to the end of its head")
+        ->check(CLI::Range(1, 3600))->capture_default_str();
+    serve->add_option("--max-auth-failures", config.max_auth_failures,
+                      "failed token checks per address and minute; then 429 without a database query")
+        ->check(CLI::Range(1, 1000000))->capture_default_str();
     serve->add_option("--drain-timeout", drain_timeout, "seconds to finish in-flight requests on SIGTERM")
         ->check(CLI::Range(0, 3600))->capture_default_str();
     serve->add_option("--offline-retry-after", retry_after, "Retry-After seconds while central is offline")
@@ -145,6 +153,7 @@ int main(int argc, char** argv) {
         if (serve->parsed()) {
             std::tie(config.listen_host, config.listen_port) = split_listen(listen);
             config.read_timeout = std::chrono::seconds{read_timeout};
+            config.head_timeout = std::chrono::seconds{head_timeout};
             config.drain_timeout = std::chrono::seconds{drain_timeout};
             config.offline_retry_after = std::chrono::seconds{retry_after};
             return server::serve(config);

@@ -1,5 +1,7 @@
 // A small blocking HTTP/1.1 client with keep-alive and a deadline on every step, for the checkpoint's
-// sync and for borderlogctl. Beast stays inside the .cpp.
+// sync and for borderlogctl. Answers are read with the bounded reader of common/http_wire: an answer
+// that is malformed, too large, cut off or does not fit its request is a TransportError, never a
+// crash, and never left on the connection for the next request to read. Beast stays inside the .cpp.
 #pragma once
 
 #include <chrono>
@@ -22,7 +24,9 @@ struct HttpResponse {
     unsigned status = 0;
     std::string body;
     std::string content_type;
+    // At most one day, whatever the server sent (a delay in seconds or an HTTP-date).
     std::optional<std::chrono::seconds> retry_after;
+    std::string date;  // the Date header as sent ("Sun, 06 Nov 1994 08:49:37 GMT"), empty when absent
 };
 
 class HttpClient {
@@ -33,7 +37,8 @@ public:
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
 
-    // `target` is a path below the base URL, with its query. Throws TransportError.
+    // `target` is a path below the base URL, with its query. Interim 1xx answers are skipped. Throws
+    // TransportError when no whole, well-formed answer arrives within the timeout.
     HttpResponse request(std::string_view method, std::string_view target, const std::string& body,
                          std::string_view token);
 

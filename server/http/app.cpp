@@ -52,47 +52,83 @@ App::App(Services& services) : services_(services) {
     routes::add_admin_routes(router_, services_);
 }
 
+namespace {
+
+// Every error a request can end in, as the one problem+json answer it gets.
+Problem problem_of(std::exception_ptr error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const Problem& p) {
+        return p;
+    } catch (const core::ValidationError& e) {
+        return invalid_field(e.first().field, e.first().message);
+    } catch (const StorageUnavailable& e) {
+        common::log_event(spdlog::level::warn, "storage_unavailable", {{"error", e.what()}});
+        return Problem{503, "database_unavailable", "Database unavailable",
+                       "the central database cannot be reached; retry later", "", std::chrono::seconds{5}};
+    } catch (const std::exception& e) {
+        common::log_event(spdlog::level::err, "internal_error", {{"error", e.what()}});
+    } catch (...) {
+        common::log_event(spdlog::level::err, "internal_error", {{"error", "unknown exception"}});
+    }
+    return Problem{500, "internal", "Internal error", "the server failed; the error is logged", "", {}};
+}
+
+}  // namespace
+
 awaitable<Reply> App::handle(Request req, std::string address) {
-    std::optional<Problem> failure;
+    std::exception_ptr failure;
     try {
         auto dispatching = dispatch(req, std::move(address));
         co_return co_await std::move(dispatching);
-    } catch (const Problem& p) {
-        failure = p;
-    } catch (const core::ValidationError& e) {
-        failure = invalid_field(e.first().field, e.first().message);
-    } catch (const StorageUnavailable& e) {
-        common::log_event(spdlog::level::warn, "storage_unavailable", {{"error", e.what()}});
-        failure = Problem{503, "database_unavailable", "Database unavailable",
-                          "the central database cannot be reached; retry later", "", std::chrono::seconds{5}};
-    } catch (const std::exception& e) {
-        common::log_event(spdlog::level::err, "internal_error", {{"error", e.what()}});
-        failure = Problem{500, "internal", "Internal error", "the server failed; the error is logged", "", {}};
+    } catch (...) {
+        failure = std::current_exception();
     }
-    co_return Reply{problem_response(*failure, req.version(), req.keep_alive())};
+    co_return Reply{problem_response(problem_of(failure), req.version(), req.keep_alive())};
+}
+
+awaitable<std::optional<Reply>> App::admit(const Request& head, std::string address) {
+    std::exception_ptr failure;
+    try {
+        auto checking = check(head, address);
+        co_await std::move(checking);
+        co_return std::nullopt;
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    co_return Reply{problem_response(problem_of(failure), head.version(), head.keep_alive())};
+}
+
+awaitable<App::Admitted> App::check(const Request& req, const std::string& address) {
+    Admitted out{decode_target(req.target()), {}, {}};
+    const auto& segments = out.target.segments;
+    const bool api = segments.size() >= 2 && segments[0] == "api" && segments[1] == "v1";
+    // Under /api/ the token comes first, so that a stranger learns nothing of which paths exist.
+    if (api) {
+        auto authenticating = services_.auth.authenticate(req, address);
+        out.caller = co_await std::move(authenticating);
+    }
+    out.match = router_.match(req.method(), segments);
+    const Route& route = *out.match.route;
+    if (!route.open() && out.caller.role.empty()) {
+        auto authenticating = services_.auth.authenticate(req, address);
+        out.caller = co_await std::move(authenticating);
+    }
+    if (!route.allows(out.caller.role))
+        throw forbidden("this token's role (" + out.caller.role + ") may not do this");
+    co_return out;
 }
 
 awaitable<Reply> App::dispatch(const Request& req, std::string address) {
-    Target target = decode_target(req.target());
-    const bool api = target.segments.size() >= 2 && target.segments[0] == "api" && target.segments[1] == "v1";
-    // Under /api/ the token comes first, so that a stranger learns nothing of which paths exist.
-    Principal caller;
-    if (api) {
-        auto authenticating = services_.auth.authenticate(req);
-        caller = co_await std::move(authenticating);
-    }
-    Router::Match match = router_.match(req.method(), target.segments);
-    const Route& route = *match.route;
-    if (!route.open() && caller.role.empty()) {
-        auto authenticating = services_.auth.authenticate(req);
-        caller = co_await std::move(authenticating);
-    }
-    if (!route.allows(caller.role)) throw forbidden("this token's role (" + caller.role + ") may not do this");
-    if (route.refused_while_offline && caller.role == "device" && services_.central.offline())
+    auto checking = check(req, address);
+    Admitted admitted = co_await std::move(checking);
+    const Route& route = *admitted.match.route;
+    if (route.refused_while_offline && admitted.caller.role == "device" && services_.central.offline())
         throw Problem{503, "central_offline", "Central system offline",
                       "the central system has been taken offline; keep recording locally", "",
                       services_.config.offline_retry_after};
-    Call call{req, std::move(address), std::move(caller), std::move(match.params), std::move(target.query), route};
+    Call call{req, std::move(address), std::move(admitted.caller), std::move(admitted.match.params),
+              std::move(admitted.target.query), route};
     auto handling = route.handler(call);
     co_return co_await std::move(handling);
 }

@@ -6,7 +6,17 @@
 #include "server/http/router.hpp"
 #include "server/http/services.hpp"
 
+#include <optional>
+
 namespace borderlog::server::http {
+
+// The decoded path segments and query parameters of a request target. Throws Problem 400 when the
+// target cannot be read, a decoded value holds a NUL or is not UTF-8, or a query key repeats.
+struct Target {
+    std::vector<std::string> segments;
+    std::map<std::string, std::string> query;
+};
+Target decode_target(std::string_view target);
 
 class App {
 public:
@@ -16,22 +26,26 @@ public:
     // `address`: the peer's IP address (for the audit trail and per-address limits).
     boost::asio::awaitable<Reply> handle(Request request, std::string address);
 
+    // Decides from the head alone, before the body is read, whether a request may go on: its target
+    // can be read, its route exists and, where the route needs a token, the token is valid and its role
+    // allowed. Returns the refusal to send (the session then never reads the body), or nothing.
+    boost::asio::awaitable<std::optional<Reply>> admit(const Request& head, std::string address);
+
     Services& services() { return services_; }
     const Router& router() const { return router_; }
 
 private:
+    struct Admitted {
+        Target target;
+        Router::Match match;
+        Principal caller;
+    };
+    boost::asio::awaitable<Admitted> check(const Request& req, const std::string& address);
     boost::asio::awaitable<Reply> dispatch(const Request& req, std::string address);
 
     Services& services_;
     Router router_;
 };
 
-// The decoded path segments and query parameters of a request target. Throws Problem 400 when the
-// target cannot be read, a decoded value holds a NUL or is not UTF-8, or a query key repeats.
-struct Target {
-    std::vector<std::string> segments;
-    std::map<std::string, std::string> query;
-};
-Target decode_target(std::string_view target);
 
 }  // namespace borderlog::server::http

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace borderlog::server {
@@ -17,8 +18,18 @@ struct ServerConfig {
     std::size_t max_body_bytes = 4 * 1024 * 1024;  // a full batch of 1000 records fits
     std::size_t max_header_bytes = 16 * 1024;
     std::size_t max_connections = 1000;  // more are closed at once
+    // Connections from one address (one IPv6 /64) at most: one address holding unfinished requests
+    // cannot take every place. Fits the benchmarks' 200 loopback devices.
+    std::size_t max_connections_per_address = 256;
     std::size_t max_queued_db_work = 20000;  // beyond this the server answers 503 instead of queueing
     std::chrono::seconds read_timeout{30};   // to read one whole request, idle keep-alive included
+    std::chrono::seconds head_timeout{10};   // from a request's first byte to the end of its head
+    // A body over max_body_bytes is read and dropped, up to this much and this long, before the 413,
+    // so that a client still writing its body reads the answer instead of a reset.
+    std::uint64_t max_drain_bytes = 16 * 1024 * 1024;
+    std::chrono::seconds drain_body_timeout{10};
+    std::size_t max_auth_failures = 30;  // failed token checks per address and minute; then 429
+    std::chrono::seconds unknown_token_ttl{10};  // an unknown token is answered 401 without a query
     std::chrono::seconds drain_timeout{20};  // after SIGTERM, for in-flight requests to finish
     std::chrono::seconds offline_retry_after{30};
     std::chrono::seconds token_cache_ttl{5};  // a revoked token stops working within this

@@ -69,7 +69,7 @@ server_alive() { kill -0 "$SERVER_PID" 2>/dev/null || fail "the server exited (s
 server_ready() { server_alive && curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; }
 
 launch_server() {
-    "$SERVER_BIN" serve --db "$DB_URL" --listen "127.0.0.1:$PORT" --log-level info "$@" >>"$WORK/server.log" 2>&1 &
+    "$SERVER_BIN" serve --db "$DB_URL" --listen "127.0.0.1:$PORT" --log-level "${SERVER_LOG_LEVEL:-info}" "$@" >>"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
 }
 
