@@ -4,6 +4,7 @@
 #include "core/errors.hpp"
 #include "core/text.hpp"
 #include "server/http/authenticator.hpp"
+#include "server/http/caller.hpp"
 #include "server/http/db_bridge.hpp"
 #include "server/http/responses.hpp"
 #include "server/http/routes/routes.hpp"
@@ -50,13 +51,19 @@ App::App(Services& services) : services_(services) {
     routes::add_crossing_routes(router_, services_);
     routes::add_device_routes(router_, services_);
     routes::add_admin_routes(router_, services_);
+    routes::add_fleet_routes(router_, services_);
+    routes::add_session_routes(router_, services_);
+    routes::add_web_routes(router_, services_);
 }
 
 awaitable<Reply> App::handle(Request req, std::string address) {
+    const auto started = std::chrono::steady_clock::now();
+    std::string route = "unmatched";  // the route's pattern once matched: the metrics' label
+    std::optional<Reply> reply;
     std::optional<Problem> failure;
     try {
-        auto dispatching = dispatch(req, std::move(address));
-        co_return co_await std::move(dispatching);
+        auto dispatching = dispatch(req, std::move(address), route);
+        reply = co_await std::move(dispatching);
     } catch (const Problem& p) {
         failure = p;
     } catch (const core::ValidationError& e) {
@@ -69,22 +76,34 @@ awaitable<Reply> App::handle(Request req, std::string address) {
         common::log_event(spdlog::level::err, "internal_error", {{"error", e.what()}});
         failure = Problem{500, "internal", "Internal error", "the server failed; the error is logged", "", {}};
     }
-    co_return Reply{problem_response(*failure, req.version(), req.keep_alive())};
+    if (!reply) reply = Reply{problem_response(*failure, req.version(), req.keep_alive())};
+    services_.metrics.observe_request(beast_http::to_string(req.method()), route, reply->response.result_int(),
+                                      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    co_return std::move(*reply);
 }
 
-awaitable<Reply> App::dispatch(const Request& req, std::string address) {
+awaitable<Reply> App::dispatch(const Request& req, std::string address, std::string& route_pattern) {
     Target target = decode_target(req.target());
     const bool api = target.segments.size() >= 2 && target.segments[0] == "api" && target.segments[1] == "v1";
-    // Under /api/ the token comes first, so that a stranger learns nothing of which paths exist.
-    Principal caller;
+    // Under /api/ the token comes first, so that a stranger learns nothing of which paths exist; only
+    // an open route there (the dashboard's sign-in) is reached without one.
+    bool open_api = false;
     if (api) {
-        auto authenticating = services_.auth.authenticate(req);
+        try {
+            open_api = router_.match(req.method(), target.segments).route->open();
+        } catch (const Problem&) {
+        }
+    }
+    Principal caller;
+    if (api && !open_api) {
+        auto authenticating = authenticate_request(services_, req);
         caller = co_await std::move(authenticating);
     }
     Router::Match match = router_.match(req.method(), target.segments);
     const Route& route = *match.route;
+    route_pattern = route.pattern;
     if (!route.open() && caller.role.empty()) {
-        auto authenticating = services_.auth.authenticate(req);
+        auto authenticating = authenticate_request(services_, req);
         caller = co_await std::move(authenticating);
     }
     if (!route.allows(caller.role)) throw forbidden("this token's role (" + caller.role + ") may not do this");

@@ -20,7 +20,8 @@ public:
     const Router& router() const { return router_; }
 
 private:
-    boost::asio::awaitable<Reply> dispatch(const Request& req, std::string address);
+    // Sets `route_pattern` once the route is known.
+    boost::asio::awaitable<Reply> dispatch(const Request& req, std::string address, std::string& route_pattern);
 
     Services& services_;
     Router router_;

@@ -17,7 +17,19 @@ boost::asio::awaitable<Principal> Authenticator::authenticate(const Request& req
         if (auto it = cache_.find(hash); it != cache_.end() && it->second.expires > now) co_return it->second.principal;
     }
     auto pending = on_db<std::optional<Principal>>(pool_, [hash](Store& s) { return s.find_token(hash); });
-    const auto found = co_await std::move(pending);
+    std::optional<Principal> found;
+    std::optional<Principal> last_known;
+    try {
+        found = co_await std::move(pending);
+    } catch (const StorageUnavailable&) {
+        // While the database is away a token known here still speaks for its holder: heartbeats and the
+        // fleet view go on (nothing can be stored meanwhile). Unknown tokens get the 503.
+        std::lock_guard lock(mutex_);
+        const auto it = cache_.find(hash);
+        if (it == cache_.end()) throw;
+        last_known = it->second.principal;
+    }
+    if (last_known) co_return *last_known;
     if (!found) throw Problem{401, "unauthorized", "Unauthorized", "the token is unknown or revoked", "", {}};
     std::lock_guard lock(mutex_);
     if (cache_.size() > 10000) cache_.clear();  // bounded: tokens are few, garbage is not

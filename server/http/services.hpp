@@ -2,8 +2,12 @@
 // the state this instance keeps. Handlers capture a reference; nothing here is a global.
 #pragma once
 
+#include "core/ids.hpp"
+#include "server/http/metrics.hpp"
 #include "server/http/server_config.hpp"
+#include "server/http/sessions.hpp"
 #include "server/service/central_switch.hpp"
+#include "server/service/fleet.hpp"
 #include "server/storage/pool.hpp"
 
 #include <atomic>
@@ -19,6 +23,11 @@ struct Services {
     service::CentralSwitch central{};
     std::atomic<bool> draining{false};
     std::atomic<bool> migrations_current{false};
+    // The operations view: the fleet's live state, the dashboard's sessions, the metrics.
+    service::Fleet fleet{};
+    Sessions sessions{};
+    Metrics metrics{};
+    std::string instance_id = core::random_urlsafe(12);  // tells this instance's notifications apart
 };
 
 }  // namespace borderlog::server::http
