@@ -54,7 +54,7 @@ Response file_response(const std::string& name, const std::string& body, const R
     return res;
 }
 
-awaitable<Reply> page(const std::string& name, Call& c) {
+awaitable<Reply> page(std::string name, Call& c) {  // by value: a coroutine outlives its caller's temporaries
     co_return Reply{file_response(name, dashboard().at(name), c.req)};
 }
 
