@@ -5,19 +5,7 @@
 # its limits and its audit trail; the static pages and their headers.
 source "$(dirname "$0")/lib.sh"
 
-# A PostgreSQL of this test's own: it is stopped halfway.
-chmod 755 "$WORK"
-for _ in $(seq 1 20); do
-    PG_PORT=$((30000 + RANDOM % 5000))
-    if "$BORDERLOG_SOURCE_DIR/deploy/pg.sh" start "$WORK/pg" "$PG_PORT" 2>/dev/null; then break; fi
-    PG_PORT=""
-done
-[ -n "$PG_PORT" ] || fail "could not start a PostgreSQL of its own"
-stop_pg() { "$BORDERLOG_SOURCE_DIR/deploy/pg.sh" stop "$WORK/pg" >/dev/null 2>&1 || true; }
-trap 'rc=$?; stop_pg; (exit $rc); cleanup' EXIT
-BORDERLOG_TEST_DB="postgresql://postgres@127.0.0.1:$PG_PORT/postgres"
-DB_URL="postgresql://postgres@127.0.0.1:$PG_PORT/$DB_NAME"
-
+use_own_postgres  # it is stopped halfway
 create_database
 start_server --silent-after 0.2 --offline-retry-after 1
 A=$PORT
@@ -30,7 +18,7 @@ DEVICE_TOKEN=$(sed 's/.*"token":"\([^"]*\)".*/\1/' "$WORK/cp/config.json")
 api() { curl -s "$@"; }
 fleet_at() { api -H "Authorization: Bearer $OPS" "http://127.0.0.1:$1/api/v1/checkpoints"; }
 # field PORT PYTHON-EXPRESSION-ON-v: prints a value of the fleet view.
-field() { fleet_at "$1" | python3 -c "import json,sys; v=json.load(sys.stdin); print($2)"; }
+field() { fleet_at "$1" | python3 -c "import json,sys; v=json.load(sys.stdin); print($2)" 2>/dev/null; }
 
 # Before its first heartbeat a device with a token is known, and silent.
 known() { [ "$(field "$A" "v['checkpoints'][0]['devices'][0]['state']")" = silent ]; }
@@ -50,7 +38,6 @@ wait_until 10 "the checkpoint online" online
 [ "$(sql "SELECT lanes->0->>'waiting' FROM devices WHERE device_id = 'KAK-01'")" = 9 ] || fail "the heartbeat was not written back"
 
 # A second instance in front of the same database.
-FIRST_PORT=$PORT
 PORT=""
 SERVER_A=$SERVER_PID
 start_server --silent-after 0.2
@@ -135,7 +122,7 @@ api "http://127.0.0.1:$A/openapi.yaml" | grep -q '^openapi: 3.1' || fail "/opena
     fail "borderlogctl fleet KAKAVIJE --json"
 
 # PostgreSQL stops: heartbeats are still taken, the view stays up and says so; it all goes back after.
-stop_pg
+stop_own_postgres
 code=$(api -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $DEVICE_TOKEN" -H 'Content-Type: application/json' \
     -d '{"pending":42}' "http://127.0.0.1:$A/api/v1/devices/KAK-01/heartbeat")
 [ "$code" = 204 ] || fail "a heartbeat answered $code with PostgreSQL stopped"
@@ -146,7 +133,7 @@ code=$(api -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $DEV
     -d '{"pending":42}' "http://127.0.0.1:$A/api/v1/devices/KAK-01/heartbeat")
 [ "$code" = 204 ] || fail "a heartbeat answered $code with PostgreSQL stopped"
 [ "$(field "$A" "v['checkpoints'][0]['pending']")" = 42 ] || fail "the view did not take the heartbeat"
-"$BORDERLOG_SOURCE_DIR/deploy/pg.sh" start "$WORK/pg" "$PG_PORT" || fail "PostgreSQL did not start again"
+start_own_postgres || fail "PostgreSQL did not start again"
 db_back() { [ "$(field "$A" "v['database']")" = available ]; }
 wait_until 20 "the view to say the database is back" db_back
 written_back() { [ "$(sql "SELECT pending FROM devices WHERE device_id = 'KAK-01'")" = 42 ]; }

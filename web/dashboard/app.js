@@ -237,7 +237,8 @@
     figure("fig-backlog", number(s.backlog), s.backlog > 0 ? "warn" : null);
     $("fig-backlog-unit").textContent = s.oldest_pending_age_s !== null ? "oldest waits " + duration(s.oldest_pending_age_s) : "records waiting to sync";
     figure("fig-offline", number(s.checkpoints_offline), s.by_state.silent > 0 ? "bad" : s.checkpoints_offline > 0 ? "warn" : "good");
-    $("fig-offline-unit").textContent = "of " + s.checkpoints + " checkpoints" + (s.by_state.silent ? " · " + s.by_state.silent + " silent" : "");
+    $("fig-offline-unit").textContent = "of " + s.checkpoints + (s.checkpoints === 1 ? " checkpoint" : " checkpoints") +
+      (s.by_state.silent ? " · " + s.by_state.silent + " silent" : "");
     figure("fig-waiting", number(s.waiting));
     const central = fleet.central === "offline";
     figure("fig-central", central ? "OFFLINE" : "Online", central ? "warn" : "good");
@@ -385,6 +386,7 @@
     if (source) source.close();
     source = null;
     $("view").hidden = true;
+    $("foot").hidden = true;
     $("user").hidden = true;
     $("pills").hidden = true;
     $("banner-db").hidden = true;
@@ -396,6 +398,7 @@
   function showView(who) {
     $("sign-in").hidden = true;
     $("view").hidden = false;
+    $("foot").hidden = false;
     $("user").hidden = false;
     $("who").textContent = (who.name || "signed in") + " · " + who.role;
     connect();
