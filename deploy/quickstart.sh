@@ -119,8 +119,13 @@ echo
 
 say "The operations view (borderlogctl fleet; the same as the dashboard)"
 deadline=$((SECONDS + 30))
-until "$ctl" --server "http://$listen" --token "$OPS_TOKEN" fleet --json 2>/dev/null | grep -q '"checkpoint_id":"KAKAVIJE","state":"online"'; do
-    [ $SECONDS -lt $deadline ] || { echo "KAKAVIJE is not online in the fleet view within 30 s" >&2; exit 1; }
+fleet_ready() {
+    local view
+    view=$("$ctl" --server "http://$listen" --token "$OPS_TOKEN" fleet --json 2>/dev/null) || return 1
+    grep -q '"checkpoint_id":"KAKAVIJE","state":"online"' <<<"$view" && grep -q '"waiting":13' <<<"$view"
+}
+until fleet_ready; do
+    [ $SECONDS -lt $deadline ] || { echo "KAKAVIJE is not online with its queues in the fleet view within 30 s" >&2; exit 1; }
     sleep 0.5
 done
 "$ctl" --server "http://$listen" --token "$OPS_TOKEN" fleet

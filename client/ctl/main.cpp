@@ -185,7 +185,8 @@ int fleet(client::HttpClient& http, const Connection& c, const std::string& chec
     const auto& sum = top.at("summary").as_object();
     std::cout << "central " << text_of(top.at("central")) << ", database " << text_of(top.at("database"))
               << (top.at("drill").is_null() ? "" : ", DRILL " + text_of(top.at("drill").at("name"))) << "; "
-              << text_of(sum.at("checkpoints")) << " checkpoints, " << text_of(sum.at("checkpoints_offline"))
+              << text_of(sum.at("checkpoints")) << (sum.at("checkpoints").as_int64() == 1 ? " checkpoint, " : " checkpoints, ")
+              << text_of(sum.at("checkpoints_offline"))
               << " offline; backlog " << text_of(sum.at("backlog")) << "; ingest " << text_of(sum.at("ingest_per_minute"))
               << "/min; as of " << text_of(now) << "\n\n";
     std::vector<json::value> checkpoints;
