@@ -8,9 +8,11 @@
 #include "server/http/sessions.hpp"
 #include "server/service/central_switch.hpp"
 #include "server/service/fleet.hpp"
+#include "server/storage/notification_listener.hpp"
 #include "server/storage/pool.hpp"
 
 #include <atomic>
+#include <memory>
 
 namespace borderlog::server::http {
 
@@ -28,6 +30,9 @@ struct Services {
     Sessions sessions{};
     Metrics metrics{};
     std::string instance_id = core::random_urlsafe(12);  // tells this instance's notifications apart
+    // Hears the other instances (started by run_fleet). Last, so that it stops first: its thread calls
+    // into the fleet above.
+    std::unique_ptr<NotificationListener> fleet_listener{};
 };
 
 }  // namespace borderlog::server::http

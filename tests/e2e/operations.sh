@@ -35,6 +35,10 @@ BACKGROUND_PIDS+=("$DAEMON")
 online() { [ "$(field "$A" "v['checkpoints'][0]['state']")" = online ]; }
 wait_until 10 "the checkpoint online" online
 [ "$(field "$A" "v['checkpoints'][0]['lanes'][0]['waiting']")" = 9 ] || fail "the lane queue did not arrive"
+one=$(api -H "Authorization: Bearer $OPS" "http://127.0.0.1:$A/api/v1/checkpoints/KAKAVIJE")
+echo "$one" | grep -q '"checkpoint":{"checkpoint_id":"KAKAVIJE"' || fail "GET /api/v1/checkpoints/KAKAVIJE: $one"
+[ "$(api -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $OPS" "http://127.0.0.1:$A/api/v1/checkpoints/NOWHERE")" = 404 ] ||
+    fail "an unknown checkpoint is not 404"
 [ "$(sql "SELECT lanes->0->>'waiting' FROM devices WHERE device_id = 'KAK-01'")" = 9 ] || fail "the heartbeat was not written back"
 
 # A second instance in front of the same database.

@@ -114,9 +114,9 @@ void add_fleet_routes(Router& router, Services& s) {
 awaitable<void> run_fleet(Services& s) {
     s.fleet.configure({s.config.silent_after});
     auto health = std::make_shared<DatabaseHealth>();
-    NotificationListener listener(
+    s.fleet_listener = std::make_unique<NotificationListener>(
         s.config.db_url, sql::kFleetChannel,
-        {[&s](const std::string& payload) {
+        NotificationListener::Callbacks{[&s](const std::string& payload) {
              const auto n = service::parse_notification(payload);
              if (!n || n->instance == s.instance_id) return;
              if (n->row) s.fleet.merge(*n->row);
@@ -209,7 +209,7 @@ awaitable<void> run_fleet(Services& s) {
         }
     } catch (const std::exception&) {
     }
-    listener.stop();
+    s.fleet_listener.reset();
 }
 
 }  // namespace borderlog::server::http::routes
