@@ -53,6 +53,13 @@ struct StatusOptions {
     bool json = false;
 };
 
+struct QueueOptions {
+    std::filesystem::path data_dir;
+    std::string lane;
+    std::int64_t waiting = 0;
+    bool json = false;
+};
+
 struct RunOptions {
     SyncCommandOptions sync;
     std::string ui_listen = "127.0.0.1:8081";
@@ -70,5 +77,6 @@ int run_sync_once(const SyncCommandOptions& o);
 int run_status(const StatusOptions& o);
 int run_retry_rejected(const RetryRejectedOptions& o);
 int run_daemon(const RunOptions& o);
+int run_queue(const QueueOptions& o);
 
 }  // namespace borderlog::client

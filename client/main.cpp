@@ -84,6 +84,13 @@ int main(int argc, char** argv) {
     add_data_dir(retry_cmd);
     retry_cmd->add_option("--seq", retry.seqs, "only this record (repeatable); default: every rejected record");
 
+    client::QueueOptions queue;
+    auto* queue_cmd = app.add_subcommand("queue", "Report how many travellers wait at a lane (sent with the next heartbeat)");
+    add_data_dir(queue_cmd);
+    queue_cmd->add_option("--lane", queue.lane, "the lane, as in records (1-16 characters)")->required();
+    queue_cmd->add_option("--waiting", queue.waiting, "travellers waiting now")->required()->check(CLI::Range(0, 100000));
+    queue_cmd->add_flag("--json", queue.json, "print the report as JSON");
+
     client::RunOptions run;
     auto* run_cmd = app.add_subcommand("run", "The daemon: sync continuously with backoff and send heartbeats");
     add_data_dir(run_cmd);
@@ -129,6 +136,10 @@ int main(int argc, char** argv) {
         if (retry_cmd->parsed()) {
             retry.data_dir = data_dir;
             return client::run_retry_rejected(retry);
+        }
+        if (queue_cmd->parsed()) {
+            queue.data_dir = data_dir;
+            return client::run_queue(queue);
         }
         if (run_cmd->parsed()) {
             run.sync = sync;

@@ -7,13 +7,17 @@ packages=(
     build-essential cmake pkg-config
     libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
     libpqxx-dev libspdlog-dev libfmt-dev libsqlitecpp-dev libsqlite3-dev libcli11-dev
-    libsodium-dev libhowardhinnant-date-dev libssl-dev
+    libsodium-dev libhowardhinnant-date-dev libssl-dev prometheus-cpp-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     postgresql postgresql-contrib sqlite3 curl procps util-linux
     patroni etcd-server               # the PostgreSQL high-availability test (deploy/ha)
     python3                           # the raw-socket helpers of tests/e2e/tools
     clang libclang-rt-14-dev          # the libFuzzer targets in fuzz/
+    prometheus chromium               # the Prometheus scrape test and the dashboard's browser test
 )
+# node and npm for the browser test (playwright-core): Debian's, unless some node is there already.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -30,5 +34,6 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-# Debian's postgresql package starts a system cluster; borderlog runs its own, so leave that one alone.
+# Debian's postgresql and prometheus packages start system services; borderlog's tests run their own on
+# other ports, so leave those alone.
 echo "install-deps: done"

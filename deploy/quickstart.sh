@@ -74,7 +74,7 @@ fi
 source "$tokens"
 
 say "Starting borderlog-server on $listen"
-"$server" serve --db "$db_url" --listen "$listen" >>"$run/server.log" 2>&1 &
+"$server" serve --db "$db_url" --listen "$listen" --offline-retry-after 5 >>"$run/server.log" 2>&1 &
 pids+=($!)
 deadline=$((SECONDS + 30))
 until curl -sf "http://$listen/readyz" >/dev/null; do
@@ -87,7 +87,7 @@ for dev in KAK-01 KAK-02; do
     var="${dev//-/}_TOKEN"
     "$checkpoint" init --data-dir "$run/checkpoint-$dev" --server "http://$listen" --checkpoint KAKAVIJE \
         --device "$dev" --token "${!var}"
-    "$checkpoint" run --data-dir "$run/checkpoint-$dev" --heartbeat-interval 5 >>"$run/checkpoint-$dev.log" 2>&1 &
+    "$checkpoint" run --data-dir "$run/checkpoint-$dev" --heartbeat-interval 2 --backoff-cap 5 >>"$run/checkpoint-$dev.log" 2>&1 &
     pids+=($!)
 done
 
@@ -108,18 +108,41 @@ until [ "$(psql -qtAX "$db_url" -c "SELECT count(*) FROM crossings")" -ge $((bef
     sleep 0.2
 done
 
+# The officers count their queues; the dashboard shows them with the estimated wait.
+"$checkpoint" queue --data-dir "$run/checkpoint-KAK-01" --lane 1 --waiting 4
+"$checkpoint" queue --data-dir "$run/checkpoint-KAK-02" --lane 2 --waiting 9
+
 say "They are in PostgreSQL (borderlogctl crossings list)"
 "$ctl" --server "http://$listen" --token "$OPS_TOKEN" crossings list --limit 10
 echo
 "$checkpoint" status --data-dir "$run/checkpoint-KAK-01"
 
+say "The operations view (borderlogctl fleet; the same as the dashboard)"
+deadline=$((SECONDS + 30))
+fleet_ready() {
+    local view
+    view=$("$ctl" --server "http://$listen" --token "$OPS_TOKEN" fleet --json 2>/dev/null) || return 1
+    grep -q '"checkpoint_id":"KAKAVIJE","state":"online"' <<<"$view" && grep -q '"waiting":13' <<<"$view"
+}
+until fleet_ready; do
+    [ $SECONDS -lt $deadline ] || { echo "KAKAVIJE is not online with its queues in the fleet view within 30 s" >&2; exit 1; }
+    sleep 0.5
+done
+"$ctl" --server "http://$listen" --token "$OPS_TOKEN" fleet
+
 cat <<TXT
+
+== The operations dashboard
+  open   http://$listen/
+  sign in with the operations token:   $OPS_TOKEN
+  (it is also in .run/tokens.env as OPS_TOKEN; the admin token there signs in too)
 
 == Running
   PostgreSQL           127.0.0.1:$pg_port   database borderlog   (psql $db_url)
   borderlog-server     http://$listen       log: .run/server.log
   checkpoint daemons   KAK-01, KAK-02        data: .run/checkpoint-KAK-0*/   logs: .run/checkpoint-KAK-0*.log
   tokens               .run/tokens.env (admin, operations, two devices)
+  metrics              http://$listen/metrics   (Prometheus; alert rules in deploy/prometheus/)
 
 == Try next (in another terminal, from $root)
   source .run/tokens.env
@@ -128,7 +151,10 @@ cat <<TXT
   build/client/borderlog-checkpoint status --data-dir .run/checkpoint-KAK-01 --json
   build/client/borderlogctl --server http://$listen --token \$OPS_TOKEN crossings list --csv
   build/client/borderlogctl --server http://$listen --token \$ADMIN_TOKEN central-offline on --reason drill
-      (record again: it stays pending; 'central-offline off' and watch the daemon drain it)
+      (record again: the dashboard turns "central offline" and the backlog climbs;
+       'central-offline off' and watch the daemon drain it live)
+  build/client/borderlog-checkpoint queue --data-dir .run/checkpoint-KAK-01 --lane 1 --waiting 25
+  build/client/borderlogctl --server http://$listen --token \$OPS_TOKEN fleet KAKAVIJE
 
 Press Ctrl-C to stop everything.
 TXT

@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 ./deploy/install-deps.sh
 cmake --preset default >/dev/null
 cmake --build --preset default -j"$(nproc)"
+# The browser test's playwright-core, exactly as locked (it uses Debian's chromium; no browser download).
+if command -v npm >/dev/null; then
+    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
 
 work=$(mktemp -d /tmp/borderlog-test.XXXXXX)
 chmod 755 "$work"  # the postgres user must reach its folder inside

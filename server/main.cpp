@@ -119,6 +119,15 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 3600))->capture_default_str();
     serve->add_option("--offline-retry-after", retry_after, "Retry-After seconds while central is offline")
         ->check(CLI::Range(1, 3600))->capture_default_str();
+    double silent_after_minutes = 5;
+    long long session_hours = 12;
+    serve->add_option("--silent-after", silent_after_minutes,
+                      "minutes without a heartbeat or sync before a device shows as silent (fractions allowed)")
+        ->check(CLI::Range(0.05, 1440.0))->capture_default_str();
+    serve->add_option("--session-hours", session_hours, "hours a dashboard sign-in lasts")
+        ->check(CLI::Range(1, 168))->capture_default_str();
+    serve->add_flag("--secure-cookie", config.secure_cookies,
+                    "mark the dashboard's session cookie Secure (when users reach the server over HTTPS)");
 
     std::string db;
     auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");
@@ -156,6 +165,8 @@ int main(int argc, char** argv) {
             config.head_timeout = std::chrono::seconds{head_timeout};
             config.drain_timeout = std::chrono::seconds{drain_timeout};
             config.offline_retry_after = std::chrono::seconds{retry_after};
+            config.silent_after = std::chrono::seconds{static_cast<long long>(silent_after_minutes * 60.0 + 0.5)};
+            config.session_lifetime = std::chrono::hours{session_hours};
             return server::serve(config);
         }
         if (migrate->parsed()) {

@@ -44,40 +44,52 @@ int run_daemon(const RunOptions& o) {
                       {{"checkpoint_id", config.device.checkpoint_id}, {"device_id", config.device.device_id}});
     using clock = std::chrono::steady_clock;
     auto next_heartbeat = clock::now();
+    auto next_sync = clock::now();
     auto next_reconcile = clock::now();
     auto next_purge = clock::now();
+    // Heartbeats keep their own interval whatever sync meets: while the centre refuses records the
+    // operations room still sees this checkpoint, and its backlog climbing.
+    const auto heartbeat = [&] {
+        send_heartbeat(outbox, http, config);
+        next_heartbeat = clock::now() + std::chrono::seconds{o.heartbeat_s};
+    };
     for (;;) {
-        SyncReport report;
-        {
-            SyncLock lock(dir.sync_lock_file());
-            const bool reconcile_now = clock::now() >= next_reconcile;
-            report = sync_once(outbox, http, config, SyncOptions{o.sync.batch_size, reconcile_now, stop_pending});
-            if (reconcile_now && report.status == SyncStatus::drained)
-                next_reconcile = clock::now() + std::chrono::seconds{o.reconcile_s};
-            if (clock::now() >= next_purge) {
-                outbox.purge_acknowledged(o.sync.retention_days);
-                next_purge = clock::now() + std::chrono::hours{1};
+        if (clock::now() >= next_heartbeat) heartbeat();
+        if (clock::now() >= next_sync) {
+            SyncReport report;
+            {
+                SyncLock lock(dir.sync_lock_file());
+                const bool reconcile_now = clock::now() >= next_reconcile;
+                report = sync_once(outbox, http, config, SyncOptions{o.sync.batch_size, reconcile_now, stop_pending});
+                if (reconcile_now && report.status == SyncStatus::drained)
+                    next_reconcile = clock::now() + std::chrono::seconds{o.reconcile_s};
+                if (clock::now() >= next_purge) {
+                    outbox.purge_acknowledged(o.sync.retention_days);
+                    next_purge = clock::now() + std::chrono::hours{1};
+                }
             }
+            if (report.stored + report.duplicates + report.rejected > 0) {
+                common::log_event(spdlog::level::info, "synced",
+                                  {{"stored", report.stored}, {"duplicates", report.duplicates},
+                                   {"rejected", report.rejected}, {"requeued", report.requeued}});
+                heartbeat();  // the backlog just changed: say so now rather than at the next interval
+            }
+            if (report.status == SyncStatus::stopped) break;
+            std::chrono::milliseconds wait{o.poll_ms};
+            if (report.status == SyncStatus::drained) {
+                backoff.reset();
+            } else {
+                wait = backoff.next(report.retry_after);
+                common::log_event(report.status == SyncStatus::unavailable ? spdlog::level::info : spdlog::level::warn,
+                                  "sync_deferred",
+                                  {{"reason", report.error}, {"retry_in_ms", wait.count()},
+                                   {"failures", backoff.failures()}});
+            }
+            next_sync = clock::now() + wait;
         }
-        if (report.stored + report.duplicates + report.rejected > 0)
-            common::log_event(spdlog::level::info, "synced",
-                              {{"stored", report.stored}, {"duplicates", report.duplicates},
-                               {"rejected", report.rejected}, {"requeued", report.requeued}});
-        if (report.status != SyncStatus::unavailable && clock::now() >= next_heartbeat) {
-            send_heartbeat(outbox, http, config);
-            next_heartbeat = clock::now() + std::chrono::seconds{o.heartbeat_s};
-        }
-        std::chrono::milliseconds wait{o.poll_ms};
-        if (report.status == SyncStatus::stopped) break;
-        if (report.status == SyncStatus::drained) {
-            backoff.reset();
-        } else {
-            wait = backoff.next(report.retry_after);
-            common::log_event(report.status == SyncStatus::unavailable ? spdlog::level::info : spdlog::level::warn,
-                              "sync_deferred",
-                              {{"reason", report.error}, {"retry_in_ms", wait.count()},
-                               {"failures", backoff.failures()}});
-        }
+        const auto until = std::min(next_sync, next_heartbeat);
+        const auto wait = std::max(std::chrono::milliseconds{1},
+                                   std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now()));
         if (wait_or_stop(wait)) break;
     }
     common::log_event(spdlog::level::info, "daemon_stopped");

@@ -2,12 +2,15 @@
 #include "client/client_config.hpp"
 #include "client/sync/http_client.hpp"
 #include "common/config.hpp"
+#include "core/time.hpp"
 
 #include <boost/json.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
+#include <algorithm>
 #include <iostream>
+#include <sstream>
 
 namespace json = boost::json;
 using namespace borderlog;
@@ -110,10 +113,126 @@ int list_crossings(client::HttpClient& http, const Connection& c, const ListOpti
     }
 }
 
+// --- fleet: the operations view as a table -----------------------------------------------------------
+
+std::string text_of(const json::value& v) {
+    if (v.is_string()) return std::string(v.get_string());
+    if (v.is_int64()) return std::to_string(v.get_int64());
+    if (v.is_double()) {
+        std::ostringstream out;
+        out << v.get_double();
+        return out.str();
+    }
+    return "-";
+}
+
+std::string duration_text(const json::value& seconds) {
+    if (!seconds.is_int64()) return "-";
+    const auto s = seconds.get_int64();
+    if (s < 120) return std::to_string(s) + "s";
+    if (s < 7200) return std::to_string(s / 60) + "m";
+    return std::to_string(s / 3600) + "h" + std::to_string(s % 3600 / 60) + "m";
+}
+
+// Seconds from an RFC 3339 time to the view's generated_at, as text.
+std::string ago(const json::value& at, const json::value& now) {
+    if (!at.is_string() || !now.is_string()) return "never";
+    const auto a = core::parse_rfc3339(at.get_string());
+    const auto n = core::parse_rfc3339(now.get_string());
+    if (!a || !n) return "-";
+    return duration_text(std::chrono::duration_cast<std::chrono::seconds>(*n - *a).count()) + " ago";
+}
+
+void print_row(const std::vector<std::string>& cells, const std::vector<std::size_t>& widths) {
+    std::string line;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        line += cells[i];
+        if (i + 1 < cells.size()) line += std::string(widths[i] > cells[i].size() ? widths[i] - cells[i].size() + 2 : 2, ' ');
+    }
+    std::cout << line << "\n";
+}
+
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> widths;
+    for (const auto& r : rows)
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            if (widths.size() <= i) widths.push_back(0);
+            widths[i] = std::max(widths[i], r[i].size());
+        }
+    for (const auto& r : rows) print_row(r, widths);
+}
+
+std::string state_text(const json::value& state) {
+    const std::string s = text_of(state);
+    if (s == "central_offline") return "CENTRAL OFFLINE";
+    if (s == "silent") return "SILENT";
+    if (s == "drill") return "DRILL";
+    return s;
+}
+
+int fleet(client::HttpClient& http, const Connection& c, const std::string& checkpoint, bool as_json) {
+    const std::string target = checkpoint.empty() ? "/api/v1/checkpoints"
+                                                  : "/api/v1/checkpoints/" + boost::urls::encode(checkpoint, boost::urls::unreserved_chars);
+    const auto res = http.request("GET", target, "", c.token);
+    if (res.status != 200) return report_failure(res);
+    if (as_json) {
+        std::cout << res.body << "\n";
+        return 0;
+    }
+    const json::value v = json::parse(res.body);
+    const auto& top = v.as_object();
+    const auto& now = top.at("generated_at");
+    const auto& sum = top.at("summary").as_object();
+    std::cout << "central " << text_of(top.at("central")) << ", database " << text_of(top.at("database"))
+              << (top.at("drill").is_null() ? "" : ", DRILL " + text_of(top.at("drill").at("name"))) << "; "
+              << text_of(sum.at("checkpoints")) << (sum.at("checkpoints").as_int64() == 1 ? " checkpoint, " : " checkpoints, ")
+              << text_of(sum.at("checkpoints_offline"))
+              << " offline; backlog " << text_of(sum.at("backlog")) << "; ingest " << text_of(sum.at("ingest_per_minute"))
+              << "/min; as of " << text_of(now) << "\n\n";
+    std::vector<json::value> checkpoints;
+    if (checkpoint.empty()) {
+        for (const auto& cp : top.at("checkpoints").as_array()) checkpoints.push_back(cp);
+    } else {
+        checkpoints.push_back(top.at("checkpoint"));
+    }
+    std::vector<std::vector<std::string>> rows{{"CHECKPOINT", "DEVICE", "STATE", "BACKLOG", "OLDEST", "LAST CONTACT",
+                                                "LAST SYNC", "QUEUE", "CROSSINGS/H", "REJECTED", "QUARANTINED",
+                                                "CLOCK"}};
+    for (const auto& item : checkpoints) {
+        const auto& cp = item.as_object();
+        rows.push_back({text_of(cp.at("checkpoint_id")),
+                        std::to_string(cp.at("devices_total").as_int64() - cp.at("devices_silent").as_int64()) + "/" +
+                            text_of(cp.at("devices_total")) + " up",
+                        state_text(cp.at("state")), text_of(cp.at("pending")), duration_text(cp.at("oldest_pending_age_s")),
+                        ago(cp.at("last_contact_at"), now), ago(cp.at("last_sync_at"), now), text_of(cp.at("waiting")),
+                        text_of(cp.at("crossings_last_hour")), text_of(cp.at("rejected")), text_of(cp.at("quarantined")),
+                        cp.at("clock_offset_ms_max").is_int64() ? text_of(cp.at("clock_offset_ms_max")) + "ms" : "-"});
+        for (const auto& dv : cp.at("devices").as_array()) {
+            const auto& d = dv.as_object();
+            rows.push_back({"", text_of(d.at("device_id")), state_text(d.at("state")), text_of(d.at("pending")),
+                            duration_text(d.at("oldest_pending_age_s")), ago(d.at("last_contact_at"), now),
+                            ago(d.at("last_sync_at"), now), "", text_of(d.at("crossings_last_hour")),
+                            text_of(d.at("rejected")), text_of(d.at("quarantined")),
+                            d.at("clock_offset_ms").is_int64() ? text_of(d.at("clock_offset_ms")) + "ms" : "-"});
+        }
+    }
+    print_table(rows);
+    if (!checkpoint.empty()) {
+        std::vector<std::vector<std::string>> lanes{{"LANE", "WAITING", "PER MIN", "EST. WAIT", "COUNTED"}};
+        for (const auto& l : checkpoints.front().at("lanes").as_array())
+            lanes.push_back({text_of(l.at("lane")), text_of(l.at("waiting")), text_of(l.at("rate_per_min")),
+                             l.at("wait_estimate_s").is_int64() ? duration_text(l.at("wait_estimate_s")) : "unknown",
+                             ago(l.at("updated_at"), now)});
+        std::cout << "\n";
+        print_table(lanes);
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"borderlogctl: operate a borderlog server (outage switch, crossings)"};
+    CLI::App app{"borderlogctl: operate a borderlog server (outage switch, crossings, fleet)"};
     common::setup_program(app, "borderlogctl");
     Connection c;
     app.add_option("--server", c.server, "the central server, http://host:port")->capture_default_str();
@@ -143,6 +262,12 @@ int main(int argc, char** argv) {
     list_cmd->add_flag("--csv", list.csv, "print CSV");
     list_cmd->add_flag("--json", list.as_json, "print one JSON crossing per line");
 
+    std::string fleet_checkpoint;
+    bool fleet_json = false;
+    auto* fleet_cmd = app.add_subcommand("fleet", "The live state of every checkpoint and device (operations)");
+    fleet_cmd->add_option("checkpoint", fleet_checkpoint, "only this checkpoint, with its lanes");
+    fleet_cmd->add_flag("--json", fleet_json, "print the server's JSON");
+
     if (const auto stop = common::parse_command_line(app, argc, argv, "borderlogctl")) return *stop;
     if (const auto problem = client::check_server_url(c.server); !problem.empty()) {
         std::cerr << "borderlogctl: --server: " << problem << "\n";
@@ -156,6 +281,7 @@ int main(int argc, char** argv) {
         client::HttpClient http(c.server, std::chrono::seconds{c.timeout_s});
         if (offline->parsed()) return central_offline(http, c, state, reason);
         if (list_cmd->parsed()) return list_crossings(http, c, list);
+        if (fleet_cmd->parsed()) return fleet(http, c, fleet_checkpoint, fleet_json);
     } catch (const client::TransportError& e) {
         std::cerr << "borderlogctl: cannot reach " << c.server << ": " << e.what() << "\n";
         return 3;

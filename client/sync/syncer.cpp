@@ -1,5 +1,6 @@
 #include "client/sync/syncer.hpp"
 
+#include "client/queue/lane_queues.hpp"
 #include "common/log.hpp"
 #include "core/time.hpp"
 
@@ -206,8 +207,9 @@ bool send_heartbeat(Outbox& outbox, HttpClient& http, const ClientConfig& config
                       {"last_seq", s.last_seq},
                       {"rejected", s.rejected},
                       {"device_time", core::format_rfc3339(core::now_millis())},
-                      {"lanes", json::array{}}};
+                      {"lanes", lane_queues_json(outbox)}};
     beat["oldest_pending_at"] = s.oldest_pending_at ? json::value(*s.oldest_pending_at) : json::value(nullptr);
+    if (const auto last_sync = outbox.meta("last_sync_at")) beat["last_sync_at"] = *last_sync;
     try {
         const auto res = http.request("POST", "/api/v1/devices/" + config.device.device_id + "/heartbeat",
                                       json::serialize(beat), config.token);

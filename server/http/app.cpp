@@ -4,6 +4,7 @@
 #include "core/errors.hpp"
 #include "core/text.hpp"
 #include "server/http/authenticator.hpp"
+#include "server/http/caller.hpp"
 #include "server/http/db_bridge.hpp"
 #include "server/http/responses.hpp"
 #include "server/http/routes/routes.hpp"
@@ -50,6 +51,9 @@ App::App(Services& services) : services_(services) {
     routes::add_crossing_routes(router_, services_);
     routes::add_device_routes(router_, services_);
     routes::add_admin_routes(router_, services_);
+    routes::add_fleet_routes(router_, services_);
+    routes::add_session_routes(router_, services_);
+    routes::add_web_routes(router_, services_);
 }
 
 namespace {
@@ -77,14 +81,20 @@ Problem problem_of(std::exception_ptr error) {
 }  // namespace
 
 awaitable<Reply> App::handle(Request req, std::string address) {
+    const auto started = std::chrono::steady_clock::now();
+    std::string route = "unmatched";  // the route's pattern once matched: the metrics' label
+    std::optional<Reply> reply;
     std::exception_ptr failure;
     try {
-        auto dispatching = dispatch(req, std::move(address));
-        co_return co_await std::move(dispatching);
+        auto dispatching = dispatch(req, std::move(address), route);
+        reply = co_await std::move(dispatching);
     } catch (...) {
         failure = std::current_exception();
     }
-    co_return Reply{problem_response(problem_of(failure), req.version(), req.keep_alive())};
+    if (!reply) reply = Reply{problem_response(problem_of(failure), req.version(), req.keep_alive())};
+    services_.metrics.observe_request(beast_http::to_string(req.method()), route, reply->response.result_int(),
+                                      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    co_return std::move(*reply);
 }
 
 awaitable<std::optional<Reply>> App::admit(const Request& head, std::string address) {
@@ -103,15 +113,23 @@ awaitable<App::Admitted> App::check(const Request& req, const std::string& addre
     Admitted out{decode_target(req.target()), {}, {}};
     const auto& segments = out.target.segments;
     const bool api = segments.size() >= 2 && segments[0] == "api" && segments[1] == "v1";
-    // Under /api/ the token comes first, so that a stranger learns nothing of which paths exist.
+    // Under /api/ the token comes first, so that a stranger learns nothing of which paths exist; only
+    // an open route there (the dashboard's sign-in) is reached without one.
+    bool open_api = false;
     if (api) {
-        auto authenticating = services_.auth.authenticate(req, address);
+        try {
+            open_api = router_.match(req.method(), segments).route->open();
+        } catch (const Problem&) {
+        }
+    }
+    if (api && !open_api) {
+        auto authenticating = authenticate_request(services_, req, address);
         out.caller = co_await std::move(authenticating);
     }
     out.match = router_.match(req.method(), segments);
     const Route& route = *out.match.route;
     if (!route.open() && out.caller.role.empty()) {
-        auto authenticating = services_.auth.authenticate(req, address);
+        auto authenticating = authenticate_request(services_, req, address);
         out.caller = co_await std::move(authenticating);
     }
     if (!route.allows(out.caller.role))
@@ -119,10 +137,11 @@ awaitable<App::Admitted> App::check(const Request& req, const std::string& addre
     co_return out;
 }
 
-awaitable<Reply> App::dispatch(const Request& req, std::string address) {
+awaitable<Reply> App::dispatch(const Request& req, std::string address, std::string& route_pattern) {
     auto checking = check(req, address);
     Admitted admitted = co_await std::move(checking);
     const Route& route = *admitted.match.route;
+    route_pattern = route.pattern;
     if (route.refused_while_offline && admitted.caller.role == "device" && services_.central.offline())
         throw Problem{503, "central_offline", "Central system offline",
                       "the central system has been taken offline; keep recording locally", "",

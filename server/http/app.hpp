@@ -41,7 +41,8 @@ private:
         Principal caller;
     };
     boost::asio::awaitable<Admitted> check(const Request& req, const std::string& address);
-    boost::asio::awaitable<Reply> dispatch(const Request& req, std::string address);
+    // Sets `route_pattern` once the route is known (the metrics' label).
+    boost::asio::awaitable<Reply> dispatch(const Request& req, std::string address, std::string& route_pattern);
 
     Services& services_;
     Router router_;

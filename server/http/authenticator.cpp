@@ -80,7 +80,17 @@ boost::asio::awaitable<Principal> Authenticator::authenticate(const Request& req
         }
     }
     auto pending = on_db<std::optional<Principal>>(pool_, [hash](Store& s) { return s.find_token(hash); });
-    const auto found = co_await std::move(pending);
+    std::optional<Principal> found;
+    try {
+        found = co_await std::move(pending);
+    } catch (const StorageUnavailable&) {
+        // While the database is away a token known here still speaks for its holder: heartbeats and the
+        // fleet view go on (nothing can be stored meanwhile). Unknown tokens get the 503.
+        std::lock_guard lock(mutex_);
+        const auto it = cache_.find(hash);
+        if (it == cache_.end()) throw;
+        co_return it->second.principal;
+    }
     std::lock_guard lock(mutex_);
     if (!found) {
         unknown_.add(hash, now);

@@ -33,6 +33,9 @@ struct ServerConfig {
     std::chrono::seconds drain_timeout{20};  // after SIGTERM, for in-flight requests to finish
     std::chrono::seconds offline_retry_after{30};
     std::chrono::seconds token_cache_ttl{5};  // a revoked token stops working within this
+    std::chrono::seconds silent_after{300};   // a device with no contact for this long shows as silent
+    std::chrono::seconds session_lifetime{12 * 3600};  // a dashboard sign-in lasts this long (a shift)
+    bool secure_cookies = false;  // mark the session cookie Secure (set it when served over HTTPS)
 };
 
 // Applies pending migrations, serves until SIGTERM or SIGINT, drains, and returns the exit code.

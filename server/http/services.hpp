@@ -2,11 +2,17 @@
 // the state this instance keeps. Handlers capture a reference; nothing here is a global.
 #pragma once
 
+#include "core/ids.hpp"
+#include "server/http/metrics.hpp"
 #include "server/http/server_config.hpp"
+#include "server/http/sessions.hpp"
 #include "server/service/central_switch.hpp"
+#include "server/service/fleet.hpp"
+#include "server/storage/notification_listener.hpp"
 #include "server/storage/pool.hpp"
 
 #include <atomic>
+#include <memory>
 
 namespace borderlog::server::http {
 
@@ -19,6 +25,14 @@ struct Services {
     service::CentralSwitch central{};
     std::atomic<bool> draining{false};
     std::atomic<bool> migrations_current{false};
+    // The operations view: the fleet's live state, the dashboard's sessions, the metrics.
+    service::Fleet fleet{};
+    Sessions sessions{};
+    Metrics metrics{};
+    std::string instance_id = core::random_urlsafe(12);  // tells this instance's notifications apart
+    // Hears the other instances (started by run_fleet). Last, so that it stops first: its thread calls
+    // into the fleet above.
+    std::unique_ptr<NotificationListener> fleet_listener{};
 };
 
 }  // namespace borderlog::server::http

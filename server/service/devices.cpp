@@ -1,6 +1,8 @@
 #include "server/service/devices.hpp"
 
 #include "core/crossing.hpp"
+#include "core/ids.hpp"
+#include "core/text.hpp"
 #include "core/time.hpp"
 
 #include <boost/json.hpp>
@@ -18,11 +20,11 @@ std::int64_t count_field(const json::object& o, const char* key, const char* fie
     return v->get_int64();
 }
 
-std::optional<std::string> time_field(const json::object& o, const char* key) {
+std::optional<std::string> time_field(const json::object& o, const char* key, const char* field = nullptr) {
     const auto* v = o.if_contains(key);
     if (!v || v->is_null()) return std::nullopt;
-    const auto t = v->is_string() ? core::parse_rfc3339(v->get_string()) : std::nullopt;
-    if (!t) throw core::ValidationError(key, "must be an RFC 3339 timestamp");
+    const auto t = v->is_string() && v->get_string().size() <= 64 ? core::parse_rfc3339(v->get_string()) : std::nullopt;
+    if (!t) throw core::ValidationError(field ? field : key, "must be an RFC 3339 timestamp");
     return core::format_rfc3339(*t);
 }
 
@@ -37,6 +39,24 @@ Heartbeat parse_heartbeat(const json::value& body) {
     b.last_seq = count_field(*o, "last_seq", "last_seq");
     b.rejected = count_field(*o, "rejected", "rejected");
     b.device_time = time_field(*o, "device_time");
+    b.last_sync_at = time_field(*o, "last_sync_at");
+    if (const auto* v = o->if_contains("stream_id"); v && !v->is_null()) {
+        if (!v->is_string() || !core::is_uuid(v->get_string()))
+            throw core::ValidationError("stream_id", "must be a UUID");
+        b.stream_id = core::canonical_uuid(v->get_string());
+    }
+    if (const auto* v = o->if_contains("watchlist_version"); v && !v->is_null())
+        b.watchlist_version = count_field(*o, "watchlist_version", "watchlist_version");
+    if (const auto* v = o->if_contains("record_latency_ms"); v && !v->is_null()) {
+        const auto* l = v->if_object();
+        if (!l) throw core::ValidationError("record_latency_ms", "must be an object {\"p50\",\"p99\",\"count\"}");
+        for (const auto& [key, value] : *l)
+            if (key != "p50" && key != "p99" && key != "count")
+                throw core::ValidationError("record_latency_ms." + std::string(key), "is not a known field");
+        b.record_latency = RecordLatency{count_field(*l, "p50", "record_latency_ms.p50"),
+                                         count_field(*l, "p99", "record_latency_ms.p99"),
+                                         count_field(*l, "count", "record_latency_ms.count")};
+    }
     json::array lanes;
     if (const auto* v = o->if_contains("lanes"); v && !v->is_null()) {
         if (!v->is_array() || v->get_array().size() > kMaxLanes)
@@ -44,10 +64,17 @@ Heartbeat parse_heartbeat(const json::value& body) {
         for (const auto& lane : v->get_array()) {
             const auto* l = lane.if_object();
             const auto* name = l ? l->if_contains("lane") : nullptr;
-            if (!name || !name->is_string() || name->get_string().empty() ||
-                name->get_string().size() > core::limits::kLane)
-                throw core::ValidationError("lanes.lane", "must be a lane name of 1-16 characters");
-            lanes.push_back(json::object{{"lane", name->get_string()}, {"waiting", count_field(*l, "waiting", "lanes.waiting")}});
+            if (!name || !name->is_string() || !core::is_text(name->get_string(), core::limits::kLane))
+                throw core::ValidationError("lanes.lane", "must be a lane name of 1-16 bytes of printable UTF-8");
+            LaneQueue q{std::string(name->get_string()), count_field(*l, "waiting", "lanes.waiting"), std::nullopt};
+            if (q.waiting > kMaxWaiting) throw core::ValidationError("lanes.waiting", "must be at most 100000");
+            if (l->if_contains("at")) q.at = time_field(*l, "at", "lanes.at");
+            for (const auto& seen : b.lanes)
+                if (seen.lane == q.lane) throw core::ValidationError("lanes.lane", "names lane " + q.lane + " twice");
+            json::object out{{"lane", q.lane}, {"waiting", q.waiting}};
+            if (q.at) out["at"] = *q.at;
+            lanes.push_back(std::move(out));
+            b.lanes.push_back(std::move(q));
         }
     }
     b.lanes_json = json::serialize(lanes);

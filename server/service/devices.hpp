@@ -8,6 +8,7 @@
 namespace borderlog::server::service {
 
 inline constexpr std::size_t kMaxLanes = 64;
+inline constexpr std::int64_t kMaxWaiting = 100000;  // travellers in one lane's queue at most
 inline constexpr std::size_t kMaxMissingRanges = 1000;
 
 // Throws core::ValidationError naming the field at fault.

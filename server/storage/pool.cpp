@@ -21,8 +21,11 @@ Pool::~Pool() { stop(); }
 bool Pool::submit(Job job) {
     {
         std::lock_guard lock(mutex_);
-        if (jobs_.size() + inserts_.size() >= max_queued_) return false;
-        jobs_.push_back(std::move(job));
+        if (jobs_.size() + inserts_.size() >= max_queued_) {
+            ++refused_total_;
+            return false;
+        }
+        jobs_.push_back({std::move(job), Clock::now()});
     }
     wake_.notify_one();
     return true;
@@ -31,8 +34,11 @@ bool Pool::submit(Job job) {
 bool Pool::submit_insert(const core::Crossing* crossing, InsertDone done) {
     {
         std::lock_guard lock(mutex_);
-        if (jobs_.size() + inserts_.size() >= max_queued_) return false;
-        inserts_.push_back({crossing, std::move(done)});
+        if (jobs_.size() + inserts_.size() >= max_queued_) {
+            ++refused_total_;
+            return false;
+        }
+        inserts_.push_back({crossing, std::move(done), Clock::now()});
     }
     wake_.notify_one();
     return true;
@@ -46,6 +52,13 @@ bool Pool::may_try_connect() {
 void Pool::connect_failed() {
     std::lock_guard lock(mutex_);
     retry_connect_after_ = std::chrono::steady_clock::now() + kReconnectPause;
+    ++connect_failures_total_;
+}
+
+PoolStats Pool::stats() {
+    std::lock_guard lock(mutex_);
+    return {workers_.size(), busy_, jobs_.size() + inserts_.size(), started_total_, refused_total_,
+            wait_seconds_total_, connect_failures_total_};
 }
 
 void Pool::stop() {
@@ -83,19 +96,27 @@ void Pool::work() {
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [&] { return stopping_ || !jobs_.empty() || !inserts_.empty(); });
+            const auto now = Clock::now();
+            const auto waited = [&](Clock::time_point queued_at) {
+                wait_seconds_total_ += std::chrono::duration<double>(now - queued_at).count();
+            };
             const bool take_inserts = !inserts_.empty() && (jobs_.empty() || !prefer_jobs);
             prefer_jobs = !prefer_jobs;
             if (take_inserts) {
                 while (!inserts_.empty() && group.size() < max_group_) {
+                    waited(inserts_.front().queued_at);
                     group.push_back(std::move(inserts_.front()));
                     inserts_.pop_front();
                 }
             } else if (!jobs_.empty()) {
-                job = std::move(jobs_.front());
+                waited(jobs_.front().queued_at);
+                job = std::move(jobs_.front().job);
                 jobs_.pop_front();
             } else {
                 return;  // stopping, and nothing left to do
             }
+            ++busy_;
+            ++started_total_;
         }
         if (store && !store->is_open()) store.reset();  // the connection broke during the last task
         if (!store && may_try_connect()) {
@@ -111,6 +132,8 @@ void Pool::work() {
         } else {
             job(store.get());
         }
+        std::lock_guard lock(mutex_);
+        --busy_;
     }
 }
 

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -17,6 +18,17 @@
 #include <vector>
 
 namespace borderlog::server {
+
+// What /metrics tells of the pool: how busy the workers are and how long work waits for one.
+struct PoolStats {
+    std::size_t workers = 0;
+    std::size_t busy = 0;    // workers running a job or a group of inserts now
+    std::size_t queued = 0;  // jobs and inserts waiting
+    std::uint64_t started_total = 0;           // jobs and insert groups taken by a worker
+    std::uint64_t refused_total = 0;           // submissions refused because the queue was full
+    double wait_seconds_total = 0;             // time work waited in the queue, summed
+    std::uint64_t connect_failures_total = 0;  // failed attempts to (re)connect a worker
+};
 
 class Pool {
 public:
@@ -39,10 +51,18 @@ public:
     // Finishes queued work, then joins the workers.
     void stop();
 
+    PoolStats stats();
+
 private:
+    using Clock = std::chrono::steady_clock;
     struct PendingInsert {
         const core::Crossing* crossing;
         InsertDone done;
+        Clock::time_point queued_at;
+    };
+    struct QueuedJob {
+        Job job;
+        Clock::time_point queued_at;
     };
     void work();
     void run_inserts(Store* store, std::vector<PendingInsert>& group);
@@ -57,10 +77,16 @@ private:
     std::chrono::steady_clock::time_point retry_connect_after_{};
     std::mutex mutex_;
     std::condition_variable wake_;
-    std::deque<Job> jobs_;
+    std::deque<QueuedJob> jobs_;
     std::deque<PendingInsert> inserts_;
     bool stopping_ = false;
     std::vector<std::thread> workers_;
+    // Counters for stats(), under mutex_.
+    std::size_t busy_ = 0;
+    std::uint64_t started_total_ = 0;
+    std::uint64_t refused_total_ = 0;
+    double wait_seconds_total_ = 0;
+    std::uint64_t connect_failures_total_ = 0;
 };
 
 }  // namespace borderlog::server

@@ -110,6 +110,114 @@ INSERT INTO audit_events (token_id, role, actor, address, action, target, detail
 VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
 )SQL";
 
+// --- the fleet view (operations) -------------------------------------------------------------------
+// A device's state as a server instance knows it. Several instances write the same device: the newer
+// heartbeat wins field by field, the later sync wins.
+inline constexpr const char* kSaveFleetDevice = R"SQL(
+INSERT INTO devices AS d (device_id, checkpoint_id, last_seen_at, pending, oldest_pending_at, last_seq, rejected,
+                          device_time, lanes, last_sync_at, reported_last_sync_at, clock_offset_ms, stream_id,
+                          watchlist_version, record_latency)
+VALUES ($1, $2, $3::timestamptz, $4, $5::timestamptz, $6, $7, $8::timestamptz, $9::jsonb, $10::timestamptz,
+        $11::timestamptz, $12, $13, $14, $15::jsonb)
+ON CONFLICT (device_id) DO UPDATE SET
+    checkpoint_id = EXCLUDED.checkpoint_id,
+    last_sync_at = greatest(d.last_sync_at, EXCLUDED.last_sync_at),
+    last_seen_at = greatest(d.last_seen_at, EXCLUDED.last_seen_at),
+    pending = CASE WHEN d.last_seen_at IS NULL OR EXCLUDED.last_seen_at >= d.last_seen_at
+                   THEN EXCLUDED.pending ELSE d.pending END,
+    oldest_pending_at = CASE WHEN d.last_seen_at IS NULL OR EXCLUDED.last_seen_at >= d.last_seen_at
+                             THEN EXCLUDED.oldest_pending_at ELSE d.oldest_pending_at END,
+    last_seq = CASE WHEN d.last_seen_at IS NULL OR EXCLUDED.last_seen_at >= d.last_seen_at
+                    THEN EXCLUDED.last_seq ELSE d.last_seq END,
+    rejected = CASE WHEN d.last_seen_at IS NULL OR EXCLUDED.last_seen_at >= d.last_seen_at
+                    THEN EXCLUDED.rejected ELSE d.rejected END,
+    device_time = CASE WHEN d.last_seen_at IS NULL OR EXCLUDED.last_seen_at >= d.last_seen_at
+                       THEN EXCLUDED.device_time ELSE d.device_time END,
+    lanes = CASE WHEN d.last_seen_at IS NULL OR EXCLUDED.last_seen_at >= d.last_seen_at
+                 THEN EXCLUDED.lanes ELSE d.lanes END,
+    reported_last_sync_at = CASE WHEN d.last_seen_at IS NULL OR EXCLUDED.last_seen_at >= d.last_seen_at
+                                 THEN EXCLUDED.reported_last_sync_at ELSE d.reported_last_sync_at END,
+    clock_offset_ms = CASE WHEN d.last_seen_at IS NULL OR EXCLUDED.last_seen_at >= d.last_seen_at
+                           THEN EXCLUDED.clock_offset_ms ELSE d.clock_offset_ms END,
+    stream_id = CASE WHEN d.last_seen_at IS NULL OR EXCLUDED.last_seen_at >= d.last_seen_at
+                     THEN EXCLUDED.stream_id ELSE d.stream_id END,
+    watchlist_version = CASE WHEN d.last_seen_at IS NULL OR EXCLUDED.last_seen_at >= d.last_seen_at
+                             THEN EXCLUDED.watchlist_version ELSE d.watchlist_version END,
+    record_latency = CASE WHEN d.last_seen_at IS NULL OR EXCLUDED.last_seen_at >= d.last_seen_at
+                          THEN EXCLUDED.record_latency ELSE d.record_latency END
+)SQL";
+
+inline constexpr const char* kSaveFleetSample = R"SQL(
+INSERT INTO fleet_history (checkpoint_id, bucket_at, backlog, waiting) VALUES ($1, $2::timestamptz, $3, $4)
+ON CONFLICT (checkpoint_id, bucket_at) DO UPDATE SET backlog = EXCLUDED.backlog, waiting = EXCLUDED.waiting
+)SQL";
+
+// Tells every server instance listening on this database that a device's state changed.
+inline constexpr const char* kFleetChannel = "borderlog_fleet";
+inline constexpr const char* kNotifyFleet = "SELECT pg_notify('borderlog_fleet', $1)";
+inline constexpr const char* kListenFleet = "LISTEN borderlog_fleet";
+
+inline constexpr const char* kLoadFleetDevices = R"SQL(
+SELECT device_id, checkpoint_id,
+       to_char(last_seen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       pending,
+       to_char(oldest_pending_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       last_seq, rejected,
+       to_char(device_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       lanes::text,
+       to_char(last_sync_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       to_char(reported_last_sync_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       clock_offset_ms, stream_id, watchlist_version, record_latency::text
+FROM devices
+)SQL";
+
+// Devices with a valid token: shown (as silent) before their first heartbeat.
+inline constexpr const char* kLoadDeviceTokens = R"SQL(
+SELECT DISTINCT device_id, checkpoint_id FROM api_tokens WHERE role = 'device' AND revoked_at IS NULL
+)SQL";
+
+inline constexpr const char* kLoadFleetHistory = R"SQL(
+SELECT checkpoint_id, to_char(bucket_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), backlog, waiting
+FROM fleet_history WHERE bucket_at >= $1::timestamptz ORDER BY checkpoint_id, bucket_at
+)SQL";
+
+inline constexpr const char* kPruneFleetHistory = "DELETE FROM fleet_history WHERE bucket_at < $1::timestamptz";
+
+inline constexpr const char* kIngestCursor = "SELECT coalesce(max(ingest_no), 0) FROM crossings";
+inline constexpr const char* kIngestedSince = R"SQL(
+SELECT count(*), coalesce(max(ingest_no), $1) FROM crossings WHERE ingest_no > $1
+)SQL";
+inline constexpr const char* kQuarantinedByDevice = R"SQL(
+SELECT device_id, count(*) FROM rejected_records WHERE released_at IS NULL GROUP BY device_id
+)SQL";
+inline constexpr const char* kCrossingsLastHourByDevice = R"SQL(
+SELECT device_id, count(*) FROM crossings WHERE occurred_at > now() - interval '1 hour' GROUP BY device_id
+)SQL";
+// Crossings per checkpoint and lane in the last 15 minutes: the lane's recent processing rate.
+inline constexpr const char* kCrossingsByLane = R"SQL(
+SELECT checkpoint_id, coalesce(lane, ''), count(*) FROM crossings
+WHERE occurred_at > now() - interval '15 minutes' GROUP BY 1, 2
+)SQL";
+
+// --- dashboard sessions ------------------------------------------------------------------------------
+inline constexpr const char* kCreateSession = R"SQL(
+INSERT INTO dashboard_sessions (secret_hash, token_id, address, expires_at)
+VALUES ($1, $2, $3, now() + make_interval(secs => $4))
+RETURNING to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+)SQL";
+inline constexpr const char* kFindSession = R"SQL(
+SELECT t.id, t.role, coalesce(t.checkpoint_id, ''), coalesce(t.device_id, ''), coalesce(t.name, ''),
+       to_char(s.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+FROM dashboard_sessions s JOIN api_tokens t ON t.id = s.token_id
+WHERE s.secret_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now() AND t.revoked_at IS NULL
+)SQL";
+inline constexpr const char* kEndSession = R"SQL(
+UPDATE dashboard_sessions SET ended_at = now() WHERE secret_hash = $1 AND ended_at IS NULL
+)SQL";
+inline constexpr const char* kPruneSessions = R"SQL(
+DELETE FROM dashboard_sessions WHERE expires_at < now() - interval '7 days'
+)SQL";
+
 inline constexpr const char* kPing = "SELECT 1";
 
 // Migrations.

@@ -213,6 +213,111 @@ void Store::append_audit(const AuditEvent& e) {
     tx.commit();
 }
 
+namespace {
+
+std::optional<std::string> opt_text(const pqxx::field& f) {
+    if (f.is_null()) return std::nullopt;
+    return f.as<std::string>();
+}
+
+}  // namespace
+
+void Store::save_fleet(const std::vector<FleetDeviceRow>& devices, const std::vector<FleetSample>& samples,
+                       const std::vector<std::string>& notifications) {
+    pqxx::work tx(impl_->conn);
+    for (const auto& d : devices) {
+        tx.exec_params(sql::kSaveFleetDevice, d.device_id, d.checkpoint_id, or_null(d.last_heartbeat_at), d.pending,
+                       or_null(d.oldest_pending_at), d.last_seq, d.rejected, or_null(d.device_time), d.lanes_json,
+                       or_null(d.last_sync_at), or_null(d.reported_last_sync_at), d.clock_offset_ms,
+                       or_null(d.stream_id), d.watchlist_version, or_null(d.record_latency_json));
+    }
+    for (const auto& s : samples) tx.exec_params(sql::kSaveFleetSample, s.checkpoint_id, s.bucket_at, s.backlog, s.waiting);
+    for (const auto& n : notifications) tx.exec_params(sql::kNotifyFleet, n);
+    tx.commit();
+}
+
+FleetSnapshot Store::load_fleet(const std::string& history_since) {
+    pqxx::read_transaction tx(impl_->conn);
+    FleetSnapshot out;
+    for (const auto& r : tx.exec(sql::kLoadFleetDevices)) {
+        FleetDeviceRow d;
+        d.device_id = r[0].as<std::string>();
+        d.checkpoint_id = r[1].as<std::string>();
+        d.last_heartbeat_at = opt_text(r[2]);
+        d.pending = r[3].as<std::int64_t>();
+        d.oldest_pending_at = opt_text(r[4]);
+        d.last_seq = r[5].as<std::int64_t>();
+        d.rejected = r[6].as<std::int64_t>();
+        d.device_time = opt_text(r[7]);
+        d.lanes_json = r[8].as<std::string>();
+        d.last_sync_at = opt_text(r[9]);
+        d.reported_last_sync_at = opt_text(r[10]);
+        if (!r[11].is_null()) d.clock_offset_ms = r[11].as<std::int64_t>();
+        d.stream_id = opt_text(r[12]);
+        if (!r[13].is_null()) d.watchlist_version = r[13].as<std::int64_t>();
+        d.record_latency_json = opt_text(r[14]);
+        out.devices.push_back(std::move(d));
+    }
+    for (const auto& r : tx.exec(sql::kLoadDeviceTokens))
+        out.tokens.emplace_back(r[0].as<std::string>(), r[1].as<std::string>());
+    for (const auto& r : tx.exec_params(sql::kLoadFleetHistory, history_since))
+        out.history.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>(),
+                               r[3].as<std::int64_t>()});
+    return out;
+}
+
+FleetCounts Store::fleet_counts(std::optional<std::int64_t> after_ingest_no) {
+    pqxx::read_transaction tx(impl_->conn);
+    FleetCounts out;
+    if (after_ingest_no) {
+        const auto r = tx.exec_params1(sql::kIngestedSince, *after_ingest_no);
+        out.ingested = r[0].as<std::int64_t>();
+        out.ingest_cursor = r[1].as<std::int64_t>();
+    } else {
+        out.ingest_cursor = tx.exec1(sql::kIngestCursor)[0].as<std::int64_t>();
+    }
+    for (const auto& r : tx.exec(sql::kQuarantinedByDevice))
+        out.quarantined.emplace_back(r[0].as<std::string>(), r[1].as<std::int64_t>());
+    for (const auto& r : tx.exec(sql::kCrossingsLastHourByDevice))
+        out.last_hour.emplace_back(r[0].as<std::string>(), r[1].as<std::int64_t>());
+    for (const auto& r : tx.exec(sql::kCrossingsByLane))
+        out.lanes_15m.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>()});
+    return out;
+}
+
+void Store::prune_fleet(const std::string& history_before) {
+    pqxx::work tx(impl_->conn);
+    tx.exec_params(sql::kPruneFleetHistory, history_before);
+    tx.exec(sql::kPruneSessions);
+    tx.commit();
+}
+
+std::string Store::create_session(const std::string& secret_hash, std::int64_t token_id, const std::string& address,
+                                  std::int64_t lifetime_s) {
+    pqxx::work tx(impl_->conn);
+    const auto expires = tx.exec_params1(sql::kCreateSession, secret_hash, token_id,
+                                         address.empty() ? nullptr : address.c_str(), lifetime_s)[0]
+                             .as<std::string>();
+    tx.commit();
+    return expires;
+}
+
+std::optional<SessionInfo> Store::find_session(const std::string& secret_hash) {
+    pqxx::read_transaction tx(impl_->conn);
+    const auto r = tx.exec_params(sql::kFindSession, secret_hash);
+    if (r.empty()) return std::nullopt;
+    return SessionInfo{Principal{r[0][0].as<std::int64_t>(), r[0][1].as<std::string>(), r[0][2].as<std::string>(),
+                                 r[0][3].as<std::string>(), r[0][4].as<std::string>()},
+                       r[0][5].as<std::string>()};
+}
+
+bool Store::end_session(const std::string& secret_hash) {
+    pqxx::work tx(impl_->conn);
+    const auto r = tx.exec_params(sql::kEndSession, secret_hash);
+    tx.commit();
+    return r.affected_rows() > 0;
+}
+
 void Store::ping() {
     pqxx::nontransaction tx(impl_->conn);
     tx.exec(sql::kPing);

@@ -55,6 +55,20 @@ struct Reconciliation {
     bool truncated = false;  // more ranges follow the last one given
 };
 
+// Travellers waiting at one lane, as the checkpoint last counted them.
+struct LaneQueue {
+    std::string lane;
+    std::int64_t waiting = 0;
+    std::optional<std::string> at;  // when it was counted (RFC 3339), when the device says
+};
+
+// Officers' record latency at the device, in milliseconds.
+struct RecordLatency {
+    std::int64_t p50 = 0;
+    std::int64_t p99 = 0;
+    std::int64_t count = 0;
+};
+
 struct Heartbeat {
     std::int64_t pending = 0;
     std::optional<std::string> oldest_pending_at;
@@ -62,6 +76,63 @@ struct Heartbeat {
     std::int64_t rejected = 0;
     std::optional<std::string> device_time;
     std::string lanes_json = "[]";
+    std::vector<LaneQueue> lanes;  // the same lanes, read
+    std::optional<std::string> stream_id;
+    std::optional<std::string> last_sync_at;
+    std::optional<RecordLatency> record_latency;
+    std::optional<std::int64_t> watchlist_version;
+};
+
+// One device of the fleet view as stored in `devices` (times RFC 3339 in UTC).
+struct FleetDeviceRow {
+    std::string device_id;
+    std::string checkpoint_id;
+    std::optional<std::string> last_heartbeat_at;
+    std::optional<std::string> last_sync_at;
+    std::optional<std::string> reported_last_sync_at;
+    std::optional<std::string> oldest_pending_at;
+    std::optional<std::string> device_time;
+    std::int64_t pending = 0;
+    std::int64_t last_seq = 0;
+    std::int64_t rejected = 0;
+    std::optional<std::int64_t> clock_offset_ms;
+    std::optional<std::string> stream_id;
+    std::optional<std::int64_t> watchlist_version;
+    std::optional<std::string> record_latency_json;
+    std::string lanes_json = "[]";
+};
+
+// A checkpoint's backlog and queue as last seen in one time bucket (the sparklines).
+struct FleetSample {
+    std::string checkpoint_id;
+    std::string bucket_at;
+    std::int64_t backlog = 0;
+    std::int64_t waiting = 0;
+};
+
+struct FleetSnapshot {
+    std::vector<FleetDeviceRow> devices;                         // from heartbeats and syncs
+    std::vector<std::pair<std::string, std::string>> tokens;     // (device, checkpoint) with a valid token
+    std::vector<FleetSample> history;
+};
+
+// What the fleet view counts in the database rather than hears from devices.
+struct FleetCounts {
+    std::int64_t ingest_cursor = 0;  // the highest ingest_no now
+    std::int64_t ingested = 0;       // rows stored after the cursor asked about
+    std::vector<std::pair<std::string, std::int64_t>> quarantined;  // device -> open rejected_records
+    std::vector<std::pair<std::string, std::int64_t>> last_hour;    // device -> crossings in the last hour
+    struct Lane {
+        std::string checkpoint_id;
+        std::string lane;
+        std::int64_t count = 0;
+    };
+    std::vector<Lane> lanes_15m;  // crossings per lane in the last 15 minutes
+};
+
+struct SessionInfo {
+    Principal principal;
+    std::string expires_at;
 };
 
 // One line of the audit trail. Empty strings are stored as NULL.
@@ -111,6 +182,21 @@ public:
     void set_central_state(bool offline, const std::string& reason, const std::string& changed_by);
 
     void append_audit(const AuditEvent& event);
+
+    // The fleet view. save_fleet writes devices and samples and sends the notifications (channel
+    // borderlog_fleet) in one transaction, so the other instances hear of it once it is committed.
+    void save_fleet(const std::vector<FleetDeviceRow>& devices, const std::vector<FleetSample>& samples,
+                    const std::vector<std::string>& notifications);
+    FleetSnapshot load_fleet(const std::string& history_since);
+    // Without `after_ingest_no`, only finds the cursor (ingested stays 0).
+    FleetCounts fleet_counts(std::optional<std::int64_t> after_ingest_no);
+    void prune_fleet(const std::string& history_before);
+
+    // Dashboard sessions, by the hash of their secret. create_session returns when it expires.
+    std::string create_session(const std::string& secret_hash, std::int64_t token_id, const std::string& address,
+                               std::int64_t lifetime_s);
+    std::optional<SessionInfo> find_session(const std::string& secret_hash);
+    bool end_session(const std::string& secret_hash);
 
     void ping();
 

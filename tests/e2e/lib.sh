@@ -167,3 +167,21 @@ assert_exactly_once() {
     diff -q "$WORK/local.ids" "$WORK/central.ids" >/dev/null ||
         fail "PostgreSQL does not hold exactly the checkpoint's records ($(wc -l <"$WORK/local.ids") local, $(wc -l <"$WORK/central.ids") central)"
 }
+
+# use_own_postgres: this test gets a PostgreSQL of its own in $WORK/pg (for tests that stop it), and
+# its database moves there. Call before create_database. stop_own_postgres / start_own_postgres after.
+use_own_postgres() {
+    chmod 755 "$WORK"
+    OWN_PG_PORT=""
+    for _ in $(seq 1 20); do
+        OWN_PG_PORT=$((30000 + RANDOM % 5000))
+        if "$BORDERLOG_SOURCE_DIR/deploy/pg.sh" start "$WORK/pg" "$OWN_PG_PORT" 2>/dev/null; then break; fi
+        OWN_PG_PORT=""
+    done
+    [ -n "$OWN_PG_PORT" ] || fail "could not start a PostgreSQL of its own"
+    trap 'rc=$?; stop_own_postgres; (exit $rc); cleanup' EXIT
+    BORDERLOG_TEST_DB="postgresql://postgres@127.0.0.1:$OWN_PG_PORT/postgres"
+    DB_URL="postgresql://postgres@127.0.0.1:$OWN_PG_PORT/$DB_NAME"
+}
+stop_own_postgres() { "$BORDERLOG_SOURCE_DIR/deploy/pg.sh" stop "$WORK/pg" >/dev/null 2>&1 || true; }
+start_own_postgres() { "$BORDERLOG_SOURCE_DIR/deploy/pg.sh" start "$WORK/pg" "$OWN_PG_PORT"; }

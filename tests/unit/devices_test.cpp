@@ -26,6 +26,24 @@ TEST(Devices, AFullHeartbeatIsRead) {
     EXPECT_EQ(json::parse(b.lanes_json), json::parse(R"([{"lane":"1","waiting":3},{"lane":"2","waiting":0}])"));
 }
 
+TEST(Devices, TheOptionalFieldsOfAHeartbeatAreRead) {
+    const Heartbeat b = parse_heartbeat(json::parse(R"({
+        "stream_id": "0193A5C2-7B7E-7C1D-8E3F-2A1B0C9D8E7F", "last_sync_at": "2026-11-27T10:49:00Z",
+        "record_latency_ms": {"p50": 38, "p99": 210, "count": 57}, "watchlist_version": 12,
+        "lanes": [{"lane": "Kamionë 2", "waiting": 4, "at": "2026-11-27T10:48:00Z"}]})"));
+    EXPECT_EQ(b.stream_id, "0193a5c2-7b7e-7c1d-8e3f-2a1b0c9d8e7f");
+    EXPECT_EQ(b.last_sync_at, "2026-11-27T10:49:00.000Z");
+    ASSERT_TRUE(b.record_latency.has_value());
+    EXPECT_EQ(b.record_latency->p50, 38);
+    EXPECT_EQ(b.record_latency->p99, 210);
+    EXPECT_EQ(b.record_latency->count, 57);
+    EXPECT_EQ(b.watchlist_version, 12);
+    ASSERT_EQ(b.lanes.size(), 1u);
+    EXPECT_EQ(b.lanes[0].lane, "Kamionë 2");
+    EXPECT_EQ(b.lanes[0].waiting, 4);
+    EXPECT_EQ(b.lanes[0].at, "2026-11-27T10:48:00.000Z");
+}
+
 TEST(Devices, AnEmptyHeartbeatMeansNothingPending) {
     const Heartbeat b = parse_heartbeat(json::object{});
     EXPECT_EQ(b.pending, 0);
@@ -88,7 +106,36 @@ INSTANTIATE_TEST_SUITE_P(
                                      "lanes.lane"},
                     BadHeartbeatCase{"LaneNameTooLong",
                                      [] { return body(R"({"lanes":[{"lane":"12345678901234567"}]})"); }, "lanes.lane"},
-                    BadHeartbeatCase{"LaneNotAnObject", [] { return body(R"({"lanes":["1"]})"); }, "lanes.lane"}),
+                    BadHeartbeatCase{"LaneNotAnObject", [] { return body(R"({"lanes":["1"]})"); }, "lanes.lane"},
+                    BadHeartbeatCase{"LaneNameWithAControlCharacter",
+                                     [] { return body(R"({"lanes":[{"lane":"1\u0007"}]})"); }, "lanes.lane"},
+                    BadHeartbeatCase{"LaneNameNotUtf8",
+                                     [] { return json::value(json::object{{"lanes", json::array{json::object{{"lane", "\xff"}}}}}); },
+                                     "lanes.lane"},
+                    BadHeartbeatCase{"LaneNamedTwice",
+                                     [] { return body(R"({"lanes":[{"lane":"1"},{"lane":"1","waiting":2}]})"); },
+                                     "lanes.lane"},
+                    BadHeartbeatCase{"WaitingBeyondAHundredThousand",
+                                     [] { return body(R"({"lanes":[{"lane":"1","waiting":100001}]})"); },
+                                     "lanes.waiting"},
+                    BadHeartbeatCase{"LaneCountedAtNotATime",
+                                     [] { return body(R"({"lanes":[{"lane":"1","at":"noon"}]})"); }, "lanes.at"},
+                    BadHeartbeatCase{"StreamIdNotAUuid", [] { return body(R"({"stream_id":"stream-1"})"); },
+                                     "stream_id"},
+                    BadHeartbeatCase{"LastSyncAtNotATime", [] { return body(R"({"last_sync_at":"today"})"); },
+                                     "last_sync_at"},
+                    BadHeartbeatCase{"WatchlistVersionNegative", [] { return body(R"({"watchlist_version":-1})"); },
+                                     "watchlist_version"},
+                    BadHeartbeatCase{"WatchlistVersionText", [] { return body(R"({"watchlist_version":"v3"})"); },
+                                     "watchlist_version"},
+                    BadHeartbeatCase{"RecordLatencyNotAnObject", [] { return body(R"({"record_latency_ms":40})"); },
+                                     "record_latency_ms"},
+                    BadHeartbeatCase{"RecordLatencyP99Negative",
+                                     [] { return body(R"({"record_latency_ms":{"p50":1,"p99":-5,"count":2}})"); },
+                                     "record_latency_ms.p99"},
+                    BadHeartbeatCase{"RecordLatencyUnknownField",
+                                     [] { return body(R"({"record_latency_ms":{"p90":1}})"); },
+                                     "record_latency_ms.p90"}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(Devices, SixtyFourLanesAreAccepted) {

@@ -14,16 +14,34 @@ using beast_http::verb;
 
 namespace {
 
+// For the fleet view (the device's last sync) and the ingest counters of /metrics.
+void note_ingest(Services& s, const Principal& caller, const std::vector<InsertStatus>& statuses,
+                 double refused_before_storing = 0) {
+    bool got_through = false;
+    for (const InsertStatus st : statuses) {
+        got_through = got_through || st == InsertStatus::stored || st == InsertStatus::duplicate;
+        s.metrics.count_ingest(st == InsertStatus::stored        ? "stored"
+                               : st == InsertStatus::duplicate   ? "duplicate"
+                               : st == InsertStatus::id_conflict ? "id_conflict"
+                               : st == InsertStatus::seq_conflict ? "seq_conflict"
+                                                                  : "rejected");
+    }
+    if (refused_before_storing > 0) s.metrics.count_ingest("rejected", refused_before_storing);
+    if (got_through) s.fleet.synced(caller.device_id, caller.checkpoint_id, core::now_millis());
+}
+
 awaitable<Reply> ingest_one(Services& s, Call& c) {
     const json::value body = parse_body(c.req);
     const service::PlannedRecord planned = service::plan_record(body, c.caller, current_year());
     if (planned.refusal) {
+        s.metrics.count_ingest("rejected");
         const auto& r = *planned.refusal;
         if (r.code == "forbidden") throw forbidden(r.detail);
         throw Problem{400, r.code, "Invalid field", r.detail, r.field, {}};
     }
     auto inserting = insert_on_db(s.pool, *planned.crossing);
     const InsertStatus status = co_await std::move(inserting);
+    note_ingest(s, c.caller, {status});
     if (status == InsertStatus::unstorable) {
         const auto r = service::refusal_for(status);
         throw Problem{400, r.code, "Invalid field", r.detail, "", {}};
@@ -51,6 +69,7 @@ awaitable<Reply> ingest_batch(Services& s, Call& c) {
         return store.insert_crossings(crossings);
     });
     const std::vector<InsertStatus> statuses = co_await std::move(inserting);
+    note_ingest(s, c.caller, statuses, static_cast<double>(plan->size() - statuses.size()));
     co_return Reply{json_response(200, service::batch_results(*plan, statuses), c.req)};
 }
 

@@ -11,8 +11,14 @@ void add_health_routes(Router& router, Services& services);    // /livez, /ready
 void add_crossing_routes(Router& router, Services& services);  // ingest, batch, list
 void add_device_routes(Router& router, Services& services);    // token, reconcile, heartbeat
 void add_admin_routes(Router& router, Services& services);     // central-offline
+void add_fleet_routes(Router& router, Services& services);     // checkpoints, events (operations)
+void add_session_routes(Router& router, Services& services);   // dashboard sign-in and sign-out
+void add_web_routes(Router& router, Services& services);       // dashboard pages, openapi.yaml, metrics
 
 // Keeps the central-offline switch in step with the database (other instances may flip it).
 boost::asio::awaitable<void> watch_central_state(Services& services);
+
+// Keeps the fleet view current and shared until the server drains (see fleet_routes.cpp).
+boost::asio::awaitable<void> run_fleet(Services& services);
 
 }  // namespace borderlog::server::http::routes
