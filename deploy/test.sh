@@ -23,7 +23,7 @@ trap cleanup EXIT
 # A free loopback port for the throwaway cluster, below the ephemeral range and apart from the
 # ports the end-to-end tests give their servers (10000-19999).
 for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 10000))
+    port=$((20000 + RANDOM % 6000))
     if ./deploy/pg.sh start "$work/pg" "$port" 2>/dev/null; then break; fi
     port=""
 done

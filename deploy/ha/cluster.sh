@@ -94,7 +94,7 @@ start)
         --initial-cluster "ha=http://127.0.0.1:$((base + 1))" >"$dir/etcd.log" 2>&1 &
     echo $! >"$dir/etcd.pid"
     for _ in $(seq 1 100); do
-        curl -sf "http://127.0.0.1:$base/health" >/dev/null 2>&1 && break
+        curl -sf --max-time 2 "http://127.0.0.1:$base/health" >/dev/null 2>&1 && break
         sleep 0.1
     done
     for node in node1 node2 node3; do
@@ -115,7 +115,7 @@ start)
 leader)
     for node in node1 node2 node3; do
         port=$(rest_port "$node")
-        if curl -sf "http://127.0.0.1:$port/primary" >/dev/null 2>&1; then echo "$node"; exit 0; fi
+        if curl -sf --max-time 2 "http://127.0.0.1:$port/primary" >/dev/null 2>&1; then echo "$node"; exit 0; fi
     done
     ;;
 url)

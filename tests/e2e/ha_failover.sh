@@ -14,8 +14,16 @@ command -v patroni >/dev/null && command -v etcd >/dev/null || {
 CLUSTER="$WORK/cluster"
 chmod 755 "$WORK"
 base=$((30000 + (RANDOM % 25) * 100))
-stop_cluster() { "$(dirname "$0")/../../deploy/ha/cluster.sh" stop "$CLUSTER" >/dev/null 2>&1 || true; }
-trap 'rc=$?; stop_cluster; (exit $rc); cleanup' EXIT
+stop_cluster() {
+    if [ "${1:-0}" != 0 ]; then
+        for node in node1 node2 node3; do
+            log "$node (last lines of Patroni's log):"
+            tail -n 5 "$CLUSTER/$node/log/patroni.log" >&2 2>/dev/null || true
+        done
+    fi
+    "$(dirname "$0")/../../deploy/ha/cluster.sh" stop "$CLUSTER" >/dev/null 2>&1 || true
+}
+trap 'rc=$?; stop_cluster $rc; (exit $rc); cleanup' EXIT
 cluster() { "$(dirname "$0")/../../deploy/ha/cluster.sh" "$@"; }
 
 cluster start "$CLUSTER" "$base"

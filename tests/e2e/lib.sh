@@ -174,7 +174,7 @@ use_own_postgres() {
     chmod 755 "$WORK"
     OWN_PG_PORT=""
     for _ in $(seq 1 20); do
-        OWN_PG_PORT=$((30000 + RANDOM % 5000))
+        OWN_PG_PORT=$((26000 + RANDOM % 4000))  # apart from test.sh's cluster (20000-25999) and deploy/ha (30000-32499)
         if "$BORDERLOG_SOURCE_DIR/deploy/pg.sh" start "$WORK/pg" "$OWN_PG_PORT" 2>/dev/null; then break; fi
         OWN_PG_PORT=""
     done

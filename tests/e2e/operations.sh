@@ -15,14 +15,14 @@ TRAINER=$(token trainer)
 init_checkpoint "$WORK/cp" KAKAVIJE KAK-01
 DEVICE_TOKEN=$(sed 's/.*"token":"\([^"]*\)".*/\1/' "$WORK/cp/config.json")
 
-api() { curl -s "$@"; }
+api() { curl -s --max-time 10 "$@"; }
 fleet_at() { api -H "Authorization: Bearer $OPS" "http://127.0.0.1:$1/api/v1/checkpoints"; }
 # field PORT PYTHON-EXPRESSION-ON-v: prints a value of the fleet view.
 field() { fleet_at "$1" | python3 -c "import json,sys; v=json.load(sys.stdin); print($2)" 2>/dev/null; }
 
 # Before its first heartbeat a device with a token is known, and silent.
 known() { [ "$(field "$A" "v['checkpoints'][0]['devices'][0]['state']")" = silent ]; }
-wait_until 10 "the device known from its token" known
+wait_until 30 "the device known from its token" known
 
 checkpoint queue --data-dir "$WORK/cp" --lane 3 --waiting 9 2>/dev/null
 rc=0
@@ -33,7 +33,7 @@ checkpoint queue --data-dir "$WORK/cp" --lane "$(printf 'a\tb')" --waiting 1 2>"
 DAEMON=$!
 BACKGROUND_PIDS+=("$DAEMON")
 online() { [ "$(field "$A" "v['checkpoints'][0]['state']")" = online ]; }
-wait_until 10 "the checkpoint online" online
+wait_until 30 "the checkpoint online" online
 [ "$(field "$A" "v['checkpoints'][0]['lanes'][0]['waiting']")" = 9 ] || fail "the lane queue did not arrive"
 one=$(api -H "Authorization: Bearer $OPS" "http://127.0.0.1:$A/api/v1/checkpoints/KAKAVIJE")
 echo "$one" | grep -q '"checkpoint":{"checkpoint_id":"KAKAVIJE"' || fail "GET /api/v1/checkpoints/KAKAVIJE: $one"
@@ -49,7 +49,7 @@ B=$PORT
 BACKGROUND_PIDS+=("$SERVER_A")
 curl -sN -H "Authorization: Bearer $OPS" "http://127.0.0.1:$B/api/v1/events" >"$WORK/events-b.txt" &
 BACKGROUND_PIDS+=($!)
-wait_until 10 "the snapshot event on B" grep -q '^event: snapshot' "$WORK/events-b.txt"
+wait_until 30 "the snapshot event on B" grep -q '^event: snapshot' "$WORK/events-b.txt"
 
 # Central offline: heartbeats still answer 204, and say so.
 ctl() { "$CTL_BIN" --server "http://127.0.0.1:$A" "$@"; }
@@ -66,7 +66,7 @@ done
 climbed_on_b() {
     [ "$(field "$B" "v['checkpoints'][0]['pending']")" = 5 ] && [ "$(field "$B" "v['checkpoints'][0]['state']")" = central_offline ]
 }
-wait_until 10 "the backlog of 5 on instance B" climbed_on_b
+wait_until 30 "the backlog of 5 on instance B" climbed_on_b
 grep -q '"pending":5' "$WORK/events-b.txt" || fail "B's event stream did not carry the backlog"
 ctl --token "$ADMIN" central-offline off >/dev/null
 drained() { [ "$(field "$B" "v['checkpoints'][0]['pending']")" = 0 ] && [ "$(field "$B" "v['checkpoints'][0]['state']")" = online ]; }
@@ -109,7 +109,7 @@ code=$(api -o /dev/null -w '%{http_code}' -X DELETE -H "Cookie: $COOKIE" -H "Ori
 code=$(api -o /dev/null -w '%{http_code}' -X DELETE -H "Cookie: $COOKIE" -H "Origin: http://127.0.0.1:$A" "http://127.0.0.1:$A/api/v1/session")
 [ "$code" = 204 ] || fail "sign-out answered $code"
 signed_out() { [ "$(api -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" "http://127.0.0.1:$B/api/v1/checkpoints")" = 401 ]; }
-wait_until 10 "the session to end on B too" signed_out
+wait_until 30 "the session to end on B too" signed_out
 
 # The pages: compiled in, with their types and a strict policy.
 api -D "$WORK/page.headers" -o "$WORK/index.html" "http://127.0.0.1:$A/"
@@ -131,7 +131,7 @@ code=$(api -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $DEV
     -d '{"pending":42}' "http://127.0.0.1:$A/api/v1/devices/KAK-01/heartbeat")
 [ "$code" = 204 ] || fail "a heartbeat answered $code with PostgreSQL stopped"
 db_down() { [ "$(field "$A" "v['database']")" = unavailable ]; }
-wait_until 5 "the view to say database unavailable" db_down
+wait_until 30 "the view to say database unavailable" db_down
 kill -STOP "$DAEMON"  # so that the 42 stays the last word until PostgreSQL is back
 code=$(api -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $DEVICE_TOKEN" -H 'Content-Type: application/json' \
     -d '{"pending":42}' "http://127.0.0.1:$A/api/v1/devices/KAK-01/heartbeat")
@@ -141,7 +141,7 @@ start_own_postgres || fail "PostgreSQL did not start again"
 db_back() { [ "$(field "$A" "v['database']")" = available ]; }
 wait_until 20 "the view to say the database is back" db_back
 written_back() { [ "$(sql "SELECT pending FROM devices WHERE device_id = 'KAK-01'")" = 42 ]; }
-wait_until 10 "the heartbeat taken meanwhile written back" written_back
+wait_until 30 "the heartbeat taken meanwhile written back" written_back
 kill -CONT "$DAEMON"
 
 kill -TERM "$DAEMON"
