@@ -122,9 +122,12 @@ void Pool::work() {
         if (!store && may_try_connect()) {
             try {
                 store = std::make_unique<Store>(db_url_);
-            } catch (const std::exception&) {
+            } catch (const std::exception& e) {
                 connect_failed();
-                common::log_event(spdlog::level::warn, "db_connect_failed");
+                // libpq's reason (refused, timed out, read-only, auth) names hosts, never a password.
+                std::string reason = e.what();
+                reason = reason.substr(0, reason.find('\n'));
+                common::log_event(spdlog::level::warn, "db_connect_failed", {{"error", reason}});
             }
         }
         if (!group.empty()) {

@@ -15,6 +15,8 @@ CLUSTER="$WORK/cluster"
 chmod 755 "$WORK"
 base=$((30000 + (RANDOM % 25) * 100))
 stop_cluster() {
+    # The server and the daemon go first, so that nothing holds the cluster's connections.
+    for pid in "${BACKGROUND_PIDS[@]}" $SERVER_PID; do kill -9 "$pid" 2>/dev/null || true; done
     if [ "${1:-0}" != 0 ]; then
         for node in node1 node2 node3; do
             log "$node (last lines of Patroni's log):"

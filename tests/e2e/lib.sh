@@ -32,7 +32,7 @@ cleanup() {
         tail -n 20 "$WORK/server.log" >&2 || true
     fi
     psql -q "$BORDERLOG_TEST_DB" -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" >/dev/null 2>&1 || true
-    rm -rf "$WORK"
+    if [ -n "${BORDERLOG_KEEP_WORK:-}" ]; then log "kept $WORK"; else rm -rf "$WORK"; fi
     [ $rc -eq 0 ] && log "PASS"
     exit $rc
 }
