@@ -46,12 +46,13 @@ int run_daemon(const RunOptions& o) {
     auto next_heartbeat = clock::now();
     auto next_reconcile = clock::now();
     auto next_purge = clock::now();
+    SyncState state;  // what one round learns of the centre (its limits) for the next
     for (;;) {
         SyncReport report;
         {
             SyncLock lock(dir.sync_lock_file());
             const bool reconcile_now = clock::now() >= next_reconcile;
-            report = sync_once(outbox, http, config, SyncOptions{o.sync.batch_size, reconcile_now, stop_pending});
+            report = sync_once(outbox, http, config, SyncOptions{o.sync.batch_size, reconcile_now, stop_pending, &state});
             if (reconcile_now && report.status == SyncStatus::drained)
                 next_reconcile = clock::now() + std::chrono::seconds{o.reconcile_s};
             if (clock::now() >= next_purge) {
@@ -62,7 +63,8 @@ int run_daemon(const RunOptions& o) {
         if (report.stored + report.duplicates + report.rejected > 0)
             common::log_event(spdlog::level::info, "synced",
                               {{"stored", report.stored}, {"duplicates", report.duplicates},
-                               {"rejected", report.rejected}, {"requeued", report.requeued}});
+                               {"rejected", report.rejected}, {"requeued", report.requeued},
+                               {"carried_over", report.carried_over}});
         if (report.status != SyncStatus::unavailable && clock::now() >= next_heartbeat) {
             send_heartbeat(outbox, http, config);
             next_heartbeat = clock::now() + std::chrono::seconds{o.heartbeat_s};

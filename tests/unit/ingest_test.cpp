@@ -217,7 +217,7 @@ TEST(Ingest, BatchResultsKeepRequestOrderAndMapEveryStatus) {
     EXPECT_FALSE(results[2].as_object().contains("error"));
     EXPECT_EQ(status(3), "rejected");
     EXPECT_EQ(code(3), "id_conflict");
-    EXPECT_FALSE(results[3].as_object().at("error").as_object().contains("field"));
+    EXPECT_EQ(results[3].as_object().at("error").as_object().at("field"), "id");
     EXPECT_EQ(status(4), "rejected");
     EXPECT_EQ(code(4), "seq_conflict");
 }
@@ -232,7 +232,8 @@ TEST(Ingest, ConflictsMapToTheContractsCodes) {
     EXPECT_EQ(refusal_for(InsertStatus::id_conflict).code, "id_conflict");
     EXPECT_EQ(refusal_for(InsertStatus::seq_conflict).code, "seq_conflict");
     EXPECT_FALSE(refusal_for(InsertStatus::id_conflict).detail.empty());
-    EXPECT_TRUE(refusal_for(InsertStatus::id_conflict).field.empty());
+    EXPECT_EQ(refusal_for(InsertStatus::id_conflict).field, "id");
+    EXPECT_EQ(refusal_for(InsertStatus::seq_conflict).field, "seq");
 }
 
 }  // namespace

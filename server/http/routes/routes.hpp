@@ -11,6 +11,7 @@ void add_health_routes(Router& router, Services& services);    // /livez, /ready
 void add_crossing_routes(Router& router, Services& services);  // ingest, batch, list
 void add_device_routes(Router& router, Services& services);    // token, reconcile, heartbeat
 void add_admin_routes(Router& router, Services& services);     // central-offline
+void add_rejected_routes(Router& router, Services& services);  // the central quarantine
 
 // Keeps the central-offline switch in step with the database (other instances may flip it).
 boost::asio::awaitable<void> watch_central_state(Services& services);
