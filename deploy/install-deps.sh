@@ -10,6 +10,7 @@ packages=(
     libsodium-dev libhowardhinnant-date-dev libssl-dev
     libgtest-dev libgmock-dev libbenchmark-dev
     postgresql postgresql-contrib sqlite3 curl procps util-linux
+    python3 faketime
 )
 
 missing=()

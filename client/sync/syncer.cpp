@@ -72,8 +72,7 @@ std::optional<SyncReport> refresh_limits(Outbox& outbox, HttpClient& http, const
         return unreachable(outbox, e, so_far);
     }
     if (res.status == 503 || res.status == 401 || res.status == 403) return refused(outbox, res, so_far);
-    if (res.status == 404) state.limits_fresh = true;  // a centre too old to tell its limits
-    if (res.status != 200) return std::nullopt;        // go on with what is known; ask again next round
+    if (res.status != 200) return std::nullopt;  // a centre too old to tell its limits (404), or a 500: go on as known
     remember_limits(outbox, res.body);
     state.limits_fresh = true;
     return std::nullopt;
@@ -138,6 +137,12 @@ SyncReport push_pending(Outbox& outbox, HttpClient& http, const ClientConfig& co
             limits.max_body_bytes > kBatchEnvelopeBytes ? limits.max_body_bytes - kBatchEnvelopeBytes : SIZE_MAX;
         const auto batch = outbox.next_pending(std::max<std::size_t>(count, 1), bytes);
         if (batch.empty()) return report;
+        if (!state.limits_fresh) {
+            // Once per process, and again after a sign they changed: the batch is then read again under them.
+            if (auto stop = refresh_limits(outbox, http, config, state, report)) return *stop;
+            state.limits_fresh = true;  // also when the centre could not say (a 500): go on with what is known
+            continue;
+        }
         std::string body = R"({"device_time":")" + core::format_rfc3339(core::now_millis()) + R"(","records":[)";
         for (std::size_t i = 0; i < batch.size(); ++i) body += (i ? "," : "") + batch[i].body;
         body += "]}";
@@ -151,6 +156,9 @@ SyncReport push_pending(Outbox& outbox, HttpClient& http, const ClientConfig& co
         if (refused_for_content(res.status)) {
             note_contact(outbox, "online");
             if (res.status == 413) {
+                common::log_event(spdlog::level::warn, "batch_too_large",
+                                  {{"records", batch.size()}, {"bytes", body.size()},
+                                   {"note", "the centre's body limit is below what it told; asking it again"}});
                 state.limits_fresh = false;
                 if (auto stop = refresh_limits(outbox, http, config, state, report)) return *stop;
             }
@@ -372,8 +380,6 @@ SyncReport sync_once(Outbox& outbox, HttpClient& http, const ClientConfig& confi
         note_outcome(outbox, r, reconcile_problem);
         return r;
     };
-    if (!state.limits_fresh && outbox.stats().pending > 0)
-        if (auto stop = refresh_limits(outbox, http, config, state, report)) return finish(*stop);
     report = push_pending(outbox, http, config, options, state, report);
     ReconcileBudget budget;
     for (int round = 0; options.reconcile && report.status == SyncStatus::drained && round < kMaxReconcileRounds;
