@@ -216,7 +216,7 @@ struct ReconcilePage {
 
 // Reads one page of a reconcile answer. Returns why it is not believed; empty when it is.
 std::string read_reconcile_page(const std::string& body, const ClientConfig& config, const std::string& stream_id,
-                                std::int64_t after, ReconcilePage& page) {
+                                std::int64_t after, std::int64_t local_last, ReconcilePage& page) {
     if (body.size() > kMaxReconcileAnswerBytes) return "larger than a page can be";
     boost::system::error_code ec;
     const json::value v = json::parse(body, ec);
@@ -240,6 +240,9 @@ std::string read_reconcile_page(const std::string& body, const ClientConfig& con
         // Ranges ascend, do not overlap, and lie below max_seq (the highest seq accounted for): a range
         // beyond it claims more missing than the device ever sent.
         if (from < 1 || to < from || from <= last_to || to >= page.max_seq) return "a range is out of order or bounds";
+        if (to > local_last)
+            return "it claims seq " + std::to_string(to) + " missing, beyond the last this terminal gave the stream (" +
+                   std::to_string(local_last) + ")";
         page.missing.emplace_back(from, to);
         last_to = to;
     }
@@ -252,8 +255,8 @@ std::string read_reconcile_page(const std::string& body, const ClientConfig& con
 }
 
 struct ReconcileBudget {
-    int pages = kMaxReconcilePagesPerRound;
-    std::int64_t requeue = kMaxRequeuedPerRound;
+    int pages = 0;
+    std::int64_t requeue = 0;
 };
 
 // Asks which seqs of one stream the centre lacks, queues them again and confirms what it holds.
@@ -278,7 +281,8 @@ std::int64_t reconcile_stream(Outbox& outbox, HttpClient& http, const ClientConf
             return 0;
         }
         ReconcilePage page;
-        if (const std::string why = read_reconcile_page(res.body, config, stream_id, after, page); !why.empty()) {
+        if (const std::string why = read_reconcile_page(res.body, config, stream_id, after, local_last, page);
+            !why.empty()) {
             problem = "the server's reconcile answer was refused: " + why;
             common::log_event(spdlog::level::warn, "reconcile_answer_refused", {{"stream_id", stream_id}, {"why", why}});
             return 0;
@@ -293,14 +297,12 @@ std::int64_t reconcile_stream(Outbox& outbox, HttpClient& http, const ClientConf
     }
     if (server_max > local_last) {
         // The centre holds seqs of this stream that this outbox never gave it: the outbox is an old copy
-        // (restored from a backup). New records must go to a new stream; none of those seqs is ours to re-send.
+        // (restored from a backup). New records go to a new stream from now on.
         if (const auto fresh = outbox.leave_stale_stream(
                 stream_id, "the centre holds seq " + std::to_string(server_max) + " of stream " +
                                (stream_id.empty() ? std::string("(legacy)") : stream_id) +
                                ", beyond this outbox's last (" + std::to_string(local_last) + ")"))
             log_stale(stream_id, *fresh, 0);
-        std::erase_if(ranges, [&](const auto& r) { return r.first > local_last; });
-        for (auto& r : ranges) r.second = std::min(r.second, local_last);
     }
     StreamReconciliation rec;
     rec.stream_id = stream_id;
@@ -381,7 +383,7 @@ SyncReport sync_once(Outbox& outbox, HttpClient& http, const ClientConfig& confi
         return r;
     };
     report = push_pending(outbox, http, config, options, state, report);
-    ReconcileBudget budget;
+    ReconcileBudget budget{options.max_reconcile_pages, options.max_requeued};
     for (int round = 0; options.reconcile && report.status == SyncStatus::drained && round < kMaxReconcileRounds;
          ++round) {
         std::int64_t requeued = 0;

@@ -35,6 +35,8 @@ struct SyncOptions {
     bool reconcile = true;
     std::function<bool()> stop_requested;  // checked between batches (the daemon's SIGTERM)
     SyncState* state = nullptr;            // none: each call starts afresh
+    int max_reconcile_pages = kMaxReconcilePagesPerRound;
+    std::int64_t max_requeued = kMaxRequeuedPerRound;
 };
 
 enum class SyncStatus {

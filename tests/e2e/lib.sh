@@ -137,7 +137,11 @@ init_checkpoint() {
         --token "$(token device "$cp" "$dev")" 2>/dev/null
 }
 
-status_field() { checkpoint status --data-dir "$1" --json | sed "s/.*\"$2\":\([^,}]*\).*/\1/" | tr -d '"'; }
+# status_field DIR FIELD: one top-level field of `status --json` (null as "null").
+status_field() {
+    checkpoint status --data-dir "$1" --json |
+        python3 -c 'import json, sys; v = json.load(sys.stdin)[sys.argv[1]]; print("null" if v is None else v)' "$2"
+}
 
 # gen_jsonl N FILE [PREFIX]: N distinct crossings as JSON Lines (the import format); document numbers
 # PREFIX0000001... (default E2E), so that files made with other prefixes hold other crossings.
