@@ -29,8 +29,9 @@ int main(int argc, char** argv) {
     init_cmd->add_option("--server", init.server, "the central server, http://host:port")->required();
     init_cmd->add_option("--checkpoint", init.checkpoint, "this checkpoint's id")->required();
     init_cmd->add_option("--device", init.device, "this terminal's device id")->required();
-    init_cmd->add_option("--token", init.token, "the device token (visible in ps: prefer --token-file or BORDERLOG_TOKEN)");
-    init_cmd->add_option("--token-file", init.token_file, "a file holding the device token");
+    auto* token_opt = init_cmd->add_option("--token", init.token,
+                                           "the device token (visible in ps: prefer --token-file or BORDERLOG_TOKEN)");
+    auto* token_file_opt = init_cmd->add_option("--token-file", init.token_file, "a file holding the device token");
 
     client::RecordOptions rec;
     auto* record_cmd = app.add_subcommand("record", "Record one crossing; returns once it is durable on local disk");
@@ -116,6 +117,8 @@ int main(int argc, char** argv) {
     try {
         if (init_cmd->parsed()) {
             init.data_dir = data_dir;
+            // --token-file on the command line wins over a token from the environment or a config file.
+            if (token_file_opt->count() > 0 && token_opt->count() == 0) init.token.clear();
             return client::run_init(init);
         }
         if (record_cmd->parsed()) {
