@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
             init.data_dir = data_dir;
             // --token-file on the command line wins over a token from the environment or a config file.
             if (token_file_opt->count() > 0 && token_opt->count() == 0) init.token.clear();
+            if (token_opt->count() > 0 && token_file_opt->count() == 0) init.token_file.clear();
             return client::run_init(init);
         }
         if (record_cmd->parsed()) {

@@ -10,6 +10,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -113,9 +114,10 @@ int main(int argc, char** argv) {
     long long read_timeout = 30, drain_timeout = 20, retry_after = 30;
 
     std::string db, db_file;
+    std::vector<CLI::Option*> db_options, db_file_options;
     const auto add_db = [&](CLI::App* sub) {
-        sub->add_option("--db", db, "PostgreSQL connection URL (visible in ps: prefer --db-file)");
-        sub->add_option("--db-file", db_file, "a file holding the PostgreSQL connection URL");
+        db_options.push_back(sub->add_option("--db", db, "PostgreSQL connection URL (visible in ps: prefer --db-file)"));
+        db_file_options.push_back(sub->add_option("--db-file", db_file, "a file holding the PostgreSQL connection URL"));
     };
     auto* serve = app.add_subcommand("serve", "Apply pending migrations, then serve the HTTP API");
     add_db(serve);
@@ -166,6 +168,13 @@ int main(int argc, char** argv) {
     ::setenv("PGOPTIONS", "-c statement_timeout=30000 -c lock_timeout=10000", 0);
     try {
         common::setup_json_logging("borderlog-server", common::parse_log_level(log_level));
+        // Whichever of --db and --db-file is on the command line wins over the other from the environment
+        // or a config file.
+        const auto given = [](const std::vector<CLI::Option*>& options) {
+            return std::any_of(options.begin(), options.end(), [](const CLI::Option* o) { return o->count() > 0; });
+        };
+        if (given(db_file_options) && !given(db_options)) db.clear();
+        if (given(db_options) && !given(db_file_options)) db_file.clear();
         db = database_url(db, db_file);
         config.db_url = db;
         if (serve->parsed()) {

@@ -220,8 +220,12 @@ int main(int argc, char** argv) {
     release_cmd->add_option("id", release_id, "the entry's id (rejected list)")->required();
 
     if (const auto stop = common::parse_command_line(app, argc, argv, "borderlogctl")) return *stop;
+    // A flag wins over the environment: --token-file over BORDERLOG_TOKEN, --token over BORDERLOG_TOKEN_FILE.
+    const bool token_flag = app.get_option("--token")->count() > 0;
+    const bool token_file_flag = app.get_option("--token-file")->count() > 0;
+    if (token_flag && !token_file_flag) token_file.clear();
     if (!token_file.empty()) {
-        if (!c.token.empty() && !app.get_option("--token")->empty()) {
+        if (token_flag) {
             std::cerr << "borderlogctl: --token-file: give --token or --token-file, not both\n";
             return 2;
         }

@@ -88,6 +88,12 @@ expect_usage "--stdin" "not json" --direction exit --stdin
 [ "$(status_field "$WORK/cp" last_seq)" = 1 ] || fail "a refused record was written"
 echo "{\"direction\":\"exit\",$traveler}" | checkpoint record --data-dir "$WORK/cp" --stdin >/dev/null ||
     fail "record with the direction on standard input failed"
+# A passport scan on standard input: the traveller is read from its MRZ, check digits verified.
+printf '%s' '{"mrz":"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204159ZE184226B<<<<<10"}' |
+    checkpoint record --data-dir "$WORK/cp" --direction entry --stdin --json >"$WORK/mrz.json" || fail "record of an MRZ on stdin failed"
+grep -q '"surname":"ERIKSSON"' "$WORK/mrz.json" || fail "the traveller was not read from the MRZ"
+expect_usage "--stdin: line 2 position" '{"mrz":"P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<\nL898902C36UTO7408122F1204158ZE184226B<<<<<10"}' \
+    --direction entry --stdin
 
 # --- borderlogctl --token-file --------------------------------------------------------------------------------
 printf '%s\n' "$OPS_TOKEN" >"$WORK/ops-token"
