@@ -3,6 +3,9 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -26,7 +29,49 @@ DataDir open_data_dir(const fs::path& path) {
         throw std::runtime_error("--data-dir: " + path.string() +
                                  " does not exist: run borderlog-checkpoint init --data-dir " + path.string() + " first");
     if (!fs::is_directory(path)) throw std::runtime_error("--data-dir: " + path.string() + " is not a directory");
-    return DataDir{path};
+    const DataDir dir{path};
+    secure_data_dir(dir);
+    return dir;
+}
+
+namespace {
+
+// Refuses `path` when group or others may write it; takes their read access away (`keep`: the bits
+// that stay, 0700 for the directory, 0600 for files).
+void make_private(const fs::path& path, mode_t keep) {
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) return;  // not there (yet)
+    const mode_t mode = st.st_mode & 07777;
+    if (mode & (S_IWGRP | S_IWOTH)) {
+        char octal[8];
+        std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode));
+        throw std::runtime_error(path.string() + " is writable by others (mode " + octal +
+                                 "): it holds passport data and records that must not be changed; check who "
+                                 "changed it, then chmod " + (S_ISDIR(st.st_mode) ? "700 " : "600 ") + path.string());
+    }
+    if ((mode & ~keep) != 0 && ::chmod(path.c_str(), mode & keep) != 0)
+        throw std::runtime_error(path.string() + " is readable by others and cannot be made private: " +
+                                 std::strerror(errno));
+}
+
+}  // namespace
+
+void secure_data_dir(const DataDir& dir) {
+    make_private(dir.root, S_IRWXU);
+    for (const fs::path& file : {dir.config_file(), dir.outbox_file(), fs::path(dir.outbox_file().string() + "-wal"),
+                                 fs::path(dir.outbox_file().string() + "-shm"), dir.sync_lock_file()})
+        make_private(file, S_IRUSR | S_IWUSR);
+}
+
+std::string read_secret_file(const fs::path& file, const std::string& option) {
+    std::ifstream in(file);
+    if (!in) throw std::runtime_error(option + ": cannot read " + file.string());
+    std::string line;
+    std::getline(in, line);
+    const auto first = line.find_first_not_of(" \t\r");
+    const auto last = line.find_last_not_of(" \t\r");
+    if (first == std::string::npos) throw std::runtime_error(option + ": " + file.string() + " is empty");
+    return line.substr(first, last - first + 1);
 }
 
 ClientConfig load_config(const DataDir& dir) {

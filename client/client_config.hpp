@@ -28,6 +28,15 @@ DataDir create_data_dir(const std::filesystem::path& path);
 // Throws std::runtime_error saying to run init when the directory is missing.
 DataDir open_data_dir(const std::filesystem::path& path);
 
+// The data directory holds passport data: it must be 0700 and its files 0600, whoever created them.
+// Throws std::runtime_error when the directory or one of its files is writable by group or others
+// (someone else could have changed the records); takes read access away from group and others.
+void secure_data_dir(const DataDir& dir);
+
+// A secret (a token) from a file: its first line, without surrounding spaces. Throws
+// std::runtime_error naming `option` when it cannot be read or is empty.
+std::string read_secret_file(const std::filesystem::path& file, const std::string& option);
+
 // Throws std::runtime_error saying to run init when the data directory has no config.
 ClientConfig load_config(const DataDir& dir);
 void save_config(const DataDir& dir, const ClientConfig& config);

@@ -17,6 +17,7 @@ inline constexpr int kExitCentralUnavailable = 3;
 struct InitOptions {
     std::filesystem::path data_dir;
     std::string server, checkpoint, device, token;
+    std::filesystem::path token_file;  // the token read from a file, so that it never shows in `ps`
 };
 
 struct RecordOptions {
@@ -25,6 +26,7 @@ struct RecordOptions {
     std::vector<std::string> mrz;
     std::string doc_number, doc_country, nationality, surname, given_names, birth_date, sex, doc_type, expiry_date;
     std::string lane, officer, vehicle, mode;
+    bool from_stdin = false;  // the crossing's fields (the traveller above all) as JSON on standard input
     bool json = false;
 };
 
@@ -45,7 +47,8 @@ struct SyncCommandOptions {
 
 struct RetryRejectedOptions {
     std::filesystem::path data_dir;
-    std::vector<std::int64_t> seqs;  // empty: every rejected record
+    std::vector<std::int64_t> seqs;  // with ids empty too: every rejected record
+    std::vector<std::string> ids;
 };
 
 struct StatusOptions {

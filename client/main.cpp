@@ -3,11 +3,16 @@
 #include "common/config.hpp"
 #include "common/log.hpp"
 
+#include <sys/stat.h>
+
 #include <iostream>
 
 using namespace borderlog;
 
 int main(int argc, char** argv) {
+    // Everything this program creates (the outbox, its -wal and -shm, the config) holds passport data or
+    // the token: readable by its owner only, whoever created the data directory.
+    ::umask(077);
     CLI::App app{"borderlog-checkpoint: record crossings locally, durably, and sync them to the centre"};
     common::setup_program(app, "borderlog-checkpoint");
     std::string log_level = "info";
@@ -24,12 +29,14 @@ int main(int argc, char** argv) {
     init_cmd->add_option("--server", init.server, "the central server, http://host:port")->required();
     init_cmd->add_option("--checkpoint", init.checkpoint, "this checkpoint's id")->required();
     init_cmd->add_option("--device", init.device, "this terminal's device id")->required();
-    init_cmd->add_option("--token", init.token, "the device token from borderlog-server token create")->required();
+    auto* token_opt = init_cmd->add_option("--token", init.token,
+                                           "the device token (visible in ps: prefer --token-file or BORDERLOG_TOKEN)");
+    auto* token_file_opt = init_cmd->add_option("--token-file", init.token_file, "a file holding the device token");
 
     client::RecordOptions rec;
     auto* record_cmd = app.add_subcommand("record", "Record one crossing; returns once it is durable on local disk");
     add_data_dir(record_cmd);
-    record_cmd->add_option("--direction", rec.direction, "entry or exit")->required()->check(CLI::IsMember({"entry", "exit"}));
+    record_cmd->add_option("--direction", rec.direction, "entry or exit")->check(CLI::IsMember({"entry", "exit"}));
     auto* mrz = record_cmd->add_option("--mrz", rec.mrz, "one MRZ line; give it 2 or 3 times, in order")
                     ->expected(1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     std::vector<CLI::Option*> typed{
@@ -49,6 +56,9 @@ int main(int argc, char** argv) {
     record_cmd->add_option("--vehicle", rec.vehicle, "vehicle plate");
     record_cmd->add_option("--mode", rec.mode, "foot, car, bus, truck, rail, air or sea")
         ->check(CLI::IsMember({"foot", "car", "bus", "truck", "rail", "air", "sea"}));
+    record_cmd->add_flag("--stdin", rec.from_stdin,
+                         "read the crossing's fields as one JSON object from standard input (traveler, mrz, lane, "
+                         "officer_id, transport, direction), so that names and document numbers are not on the command line");
     record_cmd->add_flag("--json", rec.json, "print the whole record instead of its id");
 
     client::ImportOptions imp;
@@ -82,7 +92,8 @@ int main(int argc, char** argv) {
     client::RetryRejectedOptions retry;
     auto* retry_cmd = app.add_subcommand("retry-rejected", "Queue records the server refused again (after a fix)");
     add_data_dir(retry_cmd);
-    retry_cmd->add_option("--seq", retry.seqs, "only this record (repeatable); default: every rejected record");
+    retry_cmd->add_option("--seq", retry.seqs, "only the record with this seq (repeatable); default: every rejected record");
+    retry_cmd->add_option("--id", retry.ids, "only the record with this id (repeatable)");
 
     client::QueueOptions queue;
     auto* queue_cmd = app.add_subcommand("queue", "Report how many travellers wait at a lane (sent with the next heartbeat)");
@@ -113,6 +124,9 @@ int main(int argc, char** argv) {
     try {
         if (init_cmd->parsed()) {
             init.data_dir = data_dir;
+            // --token-file on the command line wins over a token from the environment or a config file.
+            if (token_file_opt->count() > 0 && token_opt->count() == 0) init.token.clear();
+            if (token_opt->count() > 0 && token_file_opt->count() == 0) init.token_file.clear();
             return client::run_init(init);
         }
         if (record_cmd->parsed()) {

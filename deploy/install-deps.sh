@@ -14,6 +14,7 @@ packages=(
     python3                           # the raw-socket helpers of tests/e2e/tools
     clang libclang-rt-14-dev          # the libFuzzer targets in fuzz/
     prometheus chromium               # the Prometheus scrape test and the dashboard's browser test
+    faketime                          # the clock tests (a checkpoint a day off)
 )
 # node and npm for the browser test (playwright-core): Debian's, unless some node is there already.
 command -v node >/dev/null || packages+=(nodejs)

@@ -54,27 +54,27 @@ db_url=$(./deploy/pg.sh url "$pg_dir" "$pg_port" borderlog)
 if [ "$(psql -qtAX "$admin_url" -c "SELECT count(*) FROM pg_database WHERE datname = 'borderlog'")" = 0 ]; then
     psql -q "$admin_url" -c "CREATE DATABASE borderlog" >/dev/null
 fi
-"$server" migrate --db "$db_url"
+# Secrets live in files only their owner can read, never on a command line (where `ps` shows them).
+db_file="$run/db-url"
+(umask 077; printf '%s\n' "$db_url" >"$db_file")
+"$server" migrate --db-file "$db_file"
 
-# Tokens are made once and kept (only their hashes are in PostgreSQL).
-tokens="$run/tokens.env"
-if [ ! -s "$tokens" ]; then
+# Tokens are made once and kept (only their hashes are in PostgreSQL), one file each.
+tokens="$run/tokens"
+if [ ! -s "$tokens/kak-02.token" ]; then
     say "Creating tokens: an admin, an operations user, and devices KAK-01 and KAK-02 of checkpoint KAKAVIJE"
     (
         umask 077
-        {
-            echo "ADMIN_TOKEN=$("$server" token create --db "$db_url" --role admin --name quickstart-admin)"
-            echo "OPS_TOKEN=$("$server" token create --db "$db_url" --role operations --name quickstart-ops)"
-            echo "KAK01_TOKEN=$("$server" token create --db "$db_url" --role device --checkpoint KAKAVIJE --device KAK-01 --name terminal-1)"
-            echo "KAK02_TOKEN=$("$server" token create --db "$db_url" --role device --checkpoint KAKAVIJE --device KAK-02 --name terminal-2)"
-        } >"$tokens"
+        mkdir -p "$tokens"
+        "$server" token create --db-file "$db_file" --role admin --name quickstart-admin >"$tokens/admin.token"
+        "$server" token create --db-file "$db_file" --role operations --name quickstart-ops >"$tokens/ops.token"
+        "$server" token create --db-file "$db_file" --role device --checkpoint KAKAVIJE --device KAK-01 --name terminal-1 >"$tokens/kak-01.token"
+        "$server" token create --db-file "$db_file" --role device --checkpoint KAKAVIJE --device KAK-02 --name terminal-2 >"$tokens/kak-02.token"
     )
 fi
-# shellcheck disable=SC1090
-source "$tokens"
 
 say "Starting borderlog-server on $listen"
-"$server" serve --db "$db_url" --listen "$listen" --offline-retry-after 5 >>"$run/server.log" 2>&1 &
+"$server" serve --db-file "$db_file" --listen "$listen" --offline-retry-after 5 >>"$run/server.log" 2>&1 &
 pids+=($!)
 deadline=$((SECONDS + 30))
 until curl -sf "http://$listen/readyz" >/dev/null; do
@@ -84,9 +84,8 @@ until curl -sf "http://$listen/readyz" >/dev/null; do
 done
 
 for dev in KAK-01 KAK-02; do
-    var="${dev//-/}_TOKEN"
     "$checkpoint" init --data-dir "$run/checkpoint-$dev" --server "http://$listen" --checkpoint KAKAVIJE \
-        --device "$dev" --token "${!var}"
+        --device "$dev" --token-file "$tokens/${dev,,}.token"
     "$checkpoint" run --data-dir "$run/checkpoint-$dev" --heartbeat-interval 2 --backoff-cap 5 >>"$run/checkpoint-$dev.log" 2>&1 &
     pids+=($!)
 done
@@ -96,10 +95,11 @@ before=$(psql -qtAX "$db_url" -c "SELECT count(*) FROM crossings")
 set -x
 "$checkpoint" record --data-dir "$run/checkpoint-KAK-01" --direction entry --lane 1 --officer officer-112 --mode car --vehicle AA123BB \
     --mrz 'P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<' --mrz 'L898902C36UTO7408122F1204159ZE184226B<<<<<10'
-"$checkpoint" record --data-dir "$run/checkpoint-KAK-02" --direction exit --lane 2 --officer officer-7 --mode foot \
-    --doc-number BA1234567 --doc-country ALB --nationality ALB --surname HOXHA --given-names ARBEN --birth-date 1988-06-02 --sex M
-"$checkpoint" record --data-dir "$run/checkpoint-KAK-02" --direction entry --lane 2 --officer officer-7 --mode bus \
-    --doc-number X4RTBPFW4 --doc-country GRC --nationality GRC --surname PAPADOPOULOU --given-names ELENI --birth-date 1995-11-30 --sex F
+# The traveller as JSON on standard input: names and document numbers stay off the command line.
+printf '%s' '{"traveler":{"document_number":"BA1234567","issuing_country":"ALB","nationality":"ALB","surname":"HOXHA","given_names":"ARBEN","birth_date":"1988-06-02","sex":"M"}}' |
+    "$checkpoint" record --data-dir "$run/checkpoint-KAK-02" --direction exit --lane 2 --officer officer-7 --mode foot --stdin
+printf '%s' '{"traveler":{"document_number":"X4RTBPFW4","issuing_country":"GRC","nationality":"GRC","surname":"PAPADOPOULOU","given_names":"ELENI","birth_date":"1995-11-30","sex":"F"}}' |
+    "$checkpoint" record --data-dir "$run/checkpoint-KAK-02" --direction entry --lane 2 --officer officer-7 --mode bus --stdin
 { set +x; } 2>/dev/null
 
 deadline=$((SECONDS + 30))
@@ -113,7 +113,7 @@ done
 "$checkpoint" queue --data-dir "$run/checkpoint-KAK-02" --lane 2 --waiting 9
 
 say "They are in PostgreSQL (borderlogctl crossings list)"
-"$ctl" --server "http://$listen" --token "$OPS_TOKEN" crossings list --limit 10
+"$ctl" --server "http://$listen" --token-file "$tokens/ops.token" crossings list --limit 10
 echo
 "$checkpoint" status --data-dir "$run/checkpoint-KAK-01"
 
@@ -121,40 +121,40 @@ say "The operations view (borderlogctl fleet; the same as the dashboard)"
 deadline=$((SECONDS + 30))
 fleet_ready() {
     local view
-    view=$("$ctl" --server "http://$listen" --token "$OPS_TOKEN" fleet --json 2>/dev/null) || return 1
+    view=$("$ctl" --server "http://$listen" --token-file "$tokens/ops.token" fleet --json 2>/dev/null) || return 1
     grep -q '"checkpoint_id":"KAKAVIJE","state":"online"' <<<"$view" && grep -q '"waiting":13' <<<"$view"
 }
 until fleet_ready; do
     [ $SECONDS -lt $deadline ] || { echo "KAKAVIJE is not online with its queues in the fleet view within 30 s" >&2; exit 1; }
     sleep 0.5
 done
-"$ctl" --server "http://$listen" --token "$OPS_TOKEN" fleet
+"$ctl" --server "http://$listen" --token-file "$tokens/ops.token" fleet
 
 cat <<TXT
 
 == The operations dashboard
   open   http://$listen/
-  sign in with the operations token:   $OPS_TOKEN
-  (it is also in .run/tokens.env as OPS_TOKEN; the admin token there signs in too)
+  sign in with the operations token:   $(cat "$tokens/ops.token")
+  (it is also in .run/tokens/ops.token; the admin token in .run/tokens/admin.token signs in too)
 
 == Running
-  PostgreSQL           127.0.0.1:$pg_port   database borderlog   (psql $db_url)
+  PostgreSQL           127.0.0.1:$pg_port   database borderlog   (psql \$(cat .run/db-url))
   borderlog-server     http://$listen       log: .run/server.log
   checkpoint daemons   KAK-01, KAK-02        data: .run/checkpoint-KAK-0*/   logs: .run/checkpoint-KAK-0*.log
-  tokens               .run/tokens.env (admin, operations, two devices)
+  tokens               .run/tokens/*.token (admin, operations, two devices)
   metrics              http://$listen/metrics   (Prometheus; alert rules in deploy/prometheus/)
 
 == Try next (in another terminal, from $root)
-  source .run/tokens.env
-  build/client/borderlog-checkpoint record --data-dir .run/checkpoint-KAK-01 --direction exit \\
-      --doc-number AB1234567 --doc-country ALB --nationality ALB --surname DOE --birth-date 1990-01-31 --sex F
+  echo '{"traveler":{"document_number":"AB1234567","issuing_country":"ALB","nationality":"ALB","surname":"DOE","birth_date":"1990-01-31","sex":"F"}}' |
+      build/client/borderlog-checkpoint record --data-dir .run/checkpoint-KAK-01 --direction exit --stdin
   build/client/borderlog-checkpoint status --data-dir .run/checkpoint-KAK-01 --json
-  build/client/borderlogctl --server http://$listen --token \$OPS_TOKEN crossings list --csv
-  build/client/borderlogctl --server http://$listen --token \$ADMIN_TOKEN central-offline on --reason drill
+  build/client/borderlogctl --server http://$listen --token-file .run/tokens/ops.token crossings list --csv
+  build/client/borderlogctl --server http://$listen --token-file .run/tokens/ops.token rejected list
+  build/client/borderlogctl --server http://$listen --token-file .run/tokens/admin.token central-offline on --reason drill
       (record again: the dashboard turns "central offline" and the backlog climbs;
        'central-offline off' and watch the daemon drain it live)
   build/client/borderlog-checkpoint queue --data-dir .run/checkpoint-KAK-01 --lane 1 --waiting 25
-  build/client/borderlogctl --server http://$listen --token \$OPS_TOKEN fleet KAKAVIJE
+  build/client/borderlogctl --server http://$listen --token-file .run/tokens/ops.token fleet KAKAVIJE
 
 Press Ctrl-C to stop everything.
 TXT

@@ -10,7 +10,10 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 namespace {
@@ -31,6 +34,24 @@ std::pair<std::string, unsigned short> split_listen(const std::string& listen) {
     std::string host = listen.substr(0, colon);
     if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
     return {host.empty() ? "0.0.0.0" : host, static_cast<unsigned short>(p)};
+}
+
+// The connection URL from --db, or from the file --db-file names (so that a password never shows in
+// `ps`). Exactly one of them.
+std::string database_url(const std::string& db, const std::string& db_file) {
+    if (!db.empty() && !db_file.empty()) throw CLI::ValidationError("--db", "give --db or --db-file, not both");
+    if (db_file.empty()) {
+        if (db.empty()) throw CLI::ValidationError("--db", "is required (or --db-file FILE, or BORDERLOG_DB)");
+        return db;
+    }
+    std::ifstream in(db_file);
+    if (!in) throw CLI::ValidationError("--db-file", "cannot read " + db_file);
+    std::string url;
+    std::getline(in, url, '\0');
+    while (!url.empty() && std::isspace(static_cast<unsigned char>(url.back()))) url.pop_back();
+    while (!url.empty() && std::isspace(static_cast<unsigned char>(url.front()))) url.erase(url.begin());
+    if (url.empty() || url.size() > 4096) throw CLI::ValidationError("--db-file", db_file + " must hold the connection URL");
+    return url;
 }
 
 int token_create(const std::string& db, server::Principal p) {
@@ -92,8 +113,14 @@ int main(int argc, char** argv) {
     std::string listen = "127.0.0.1:8080";
     long long read_timeout = 30, head_timeout = 10, drain_timeout = 20, retry_after = 30;
 
+    std::string db, db_file;
+    std::vector<CLI::Option*> db_options, db_file_options;
+    const auto add_db = [&](CLI::App* sub) {
+        db_options.push_back(sub->add_option("--db", db, "PostgreSQL connection URL (visible in ps: prefer --db-file)"));
+        db_file_options.push_back(sub->add_option("--db-file", db_file, "a file holding the PostgreSQL connection URL"));
+    };
     auto* serve = app.add_subcommand("serve", "Apply pending migrations, then serve the HTTP API");
-    serve->add_option("--db", config.db_url, "PostgreSQL connection URL")->required();
+    add_db(serve);
     serve->add_option("--listen", listen, "HOST:PORT to listen on")->capture_default_str();
     serve->add_option("--io-threads", config.io_threads, "threads serving connections")
         ->check(CLI::Range(1, 64))->capture_default_str();
@@ -129,26 +156,25 @@ int main(int argc, char** argv) {
     serve->add_flag("--secure-cookie", config.secure_cookies,
                     "mark the dashboard's session cookie Secure (when users reach the server over HTTPS)");
 
-    std::string db;
     auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");
-    migrate->add_option("--db", db, "PostgreSQL connection URL")->required();
+    add_db(migrate);
 
     auto* token = app.add_subcommand("token", "Create, list and revoke API tokens");
     token->require_subcommand(1);
     server::Principal principal;
     auto* create = token->add_subcommand("create", "Create a token; prints it once on stdout");
-    create->add_option("--db", db, "PostgreSQL connection URL")->required();
+    add_db(create);
     create->add_option("--role", principal.role, "device, operations, trainer or admin")->required();
     create->add_option("--checkpoint", principal.checkpoint_id, "the device's checkpoint (device tokens)");
     create->add_option("--device", principal.device_id, "the device this token speaks for (device tokens)");
     create->add_option("--name", principal.name, "a note: who or what holds the token");
     bool as_json = false;
     auto* list = token->add_subcommand("list", "List tokens (never the tokens themselves)");
-    list->add_option("--db", db, "PostgreSQL connection URL")->required();
+    add_db(list);
     list->add_flag("--json", as_json, "print JSON");
     std::int64_t revoke_id = 0;
     auto* revoke = token->add_subcommand("revoke", "Revoke a token by its id");
-    revoke->add_option("--db", db, "PostgreSQL connection URL")->required();
+    add_db(revoke);
     revoke->add_option("id", revoke_id, "the token id shown by token list")->required();
 
     if (const auto stop = common::parse_command_line(app, argc, argv, "borderlog-server")) return *stop;
@@ -159,6 +185,15 @@ int main(int argc, char** argv) {
     ::setenv("PGOPTIONS", "-c statement_timeout=30000 -c lock_timeout=10000", 0);
     try {
         common::setup_json_logging("borderlog-server", common::parse_log_level(log_level));
+        // Whichever of --db and --db-file is on the command line wins over the other from the environment
+        // or a config file.
+        const auto given = [](const std::vector<CLI::Option*>& options) {
+            return std::any_of(options.begin(), options.end(), [](const CLI::Option* o) { return o->count() > 0; });
+        };
+        if (given(db_file_options) && !given(db_options)) db.clear();
+        if (given(db_options) && !given(db_file_options)) db_file.clear();
+        db = database_url(db, db_file);
+        config.db_url = db;
         if (serve->parsed()) {
             std::tie(config.listen_host, config.listen_port) = split_listen(listen);
             config.read_timeout = std::chrono::seconds{read_timeout};

@@ -51,16 +51,32 @@ json::object status_json(Outbox& outbox) {
     const OutboxStats s = outbox.stats();
     json::array rejected;
     for (const auto& r : outbox.rejected(100))
-        rejected.push_back({{"seq", r.seq}, {"id", r.id}, {"code", r.code}, {"detail", r.detail},
-                            {"rejected_at", r.rejected_at}});
+        rejected.push_back({{"stream_id", r.stream_id}, {"seq", r.seq}, {"id", r.id}, {"code", r.code},
+                            {"detail", r.detail}, {"rejected_at", r.rejected_at}});
+    json::array streams;
+    for (const auto& st : outbox.streams())
+        streams.push_back({{"stream_id", st.stream_id}, {"started_at", st.started_at}, {"reason", st.reason},
+                           {"last_seq", st.last_seq}, {"current", st.current}});
+    json::array notices;
+    for (const auto& n : outbox.notices(10)) notices.push_back({{"at", n.at}, {"code", n.code}, {"message", n.message}});
+    json::value last_error = nullptr;
+    if (const auto text = outbox.meta("last_error")) {
+        boost::system::error_code ec;
+        last_error = json::parse(*text, ec);
+        if (ec) last_error = *text;
+    }
     const auto nullable = [](const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(nullptr); };
     return {{"pending", s.pending},
             {"rejected", s.rejected},
             {"acknowledged", s.acknowledged},
+            {"stream_id", s.stream_id},
             {"last_seq", s.last_seq},
             {"oldest_pending_at", nullable(s.oldest_pending_at)},
             {"last_sync_at", nullable(outbox.meta("last_sync_at"))},
             {"central", central_state(outbox)},
+            {"last_error", std::move(last_error)},
+            {"streams", std::move(streams)},
+            {"notices", std::move(notices)},
             {"rejected_records", std::move(rejected)}};
 }
 
@@ -79,6 +95,7 @@ json::object report_json(const SyncReport& r, Outbox& outbox) {
                    {"duplicates", r.duplicates},
                    {"rejected", r.rejected},
                    {"requeued", r.requeued},
+                   {"carried_over", r.carried_over},
                    {"pending", outbox.stats().pending}};
     if (!r.error.empty()) o["error"] = r.error;
     return o;

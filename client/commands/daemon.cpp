@@ -49,6 +49,7 @@ int run_daemon(const RunOptions& o) {
     auto next_purge = clock::now();
     // Heartbeats keep their own interval whatever sync meets: while the centre refuses records the
     // operations room still sees this checkpoint, and its backlog climbing.
+    SyncState state;  // what one round learns of the centre (its limits) for the next
     const auto heartbeat = [&] {
         send_heartbeat(outbox, http, config);
         next_heartbeat = clock::now() + std::chrono::seconds{o.heartbeat_s};
@@ -60,7 +61,7 @@ int run_daemon(const RunOptions& o) {
             {
                 SyncLock lock(dir.sync_lock_file());
                 const bool reconcile_now = clock::now() >= next_reconcile;
-                report = sync_once(outbox, http, config, SyncOptions{o.sync.batch_size, reconcile_now, stop_pending});
+                report = sync_once(outbox, http, config, SyncOptions{o.sync.batch_size, reconcile_now, stop_pending, &state});
                 if (reconcile_now && report.status == SyncStatus::drained)
                     next_reconcile = clock::now() + std::chrono::seconds{o.reconcile_s};
                 if (clock::now() >= next_purge) {
@@ -71,7 +72,8 @@ int run_daemon(const RunOptions& o) {
             if (report.stored + report.duplicates + report.rejected > 0) {
                 common::log_event(spdlog::level::info, "synced",
                                   {{"stored", report.stored}, {"duplicates", report.duplicates},
-                                   {"rejected", report.rejected}, {"requeued", report.requeued}});
+                                   {"rejected", report.rejected}, {"requeued", report.requeued},
+                                   {"carried_over", report.carried_over}});
                 heartbeat();  // the backlog just changed: say so now rather than at the next interval
             }
             if (report.status == SyncStatus::stopped) break;

@@ -43,13 +43,20 @@ int run_status(const StatusOptions& o) {
         std::cout << json::serialize(s) << "\n";
         return 0;
     }
+    const std::string stream = s.at("stream_id").as_string().c_str();
     std::cout << "checkpoint " << config.device.checkpoint_id << ", device " << config.device.device_id << "\n"
               << "central:   " << s.at("central").as_string().c_str() << "\n"
               << "pending:   " << s.at("pending").as_int64() << "\n"
               << "rejected:  " << s.at("rejected").as_int64() << "\n"
+              << "stream:    " << (stream.empty() ? "(legacy)" : stream) << "\n"
               << "last seq:  " << s.at("last_seq").as_int64() << "\n"
               << "last sync: " << (s.at("last_sync_at").is_string() ? s.at("last_sync_at").as_string().c_str() : "never")
               << "\n";
+    if (const auto& e = s.at("last_error"); e.is_object())
+        std::cout << "last error: " << e.at("message").as_string().c_str() << " (" << e.at("at").as_string().c_str()
+                  << ")\n";
+    for (const auto& n : s.at("notices").as_array())
+        std::cout << "notice " << n.at("at").as_string().c_str() << ": " << n.at("message").as_string().c_str() << "\n";
     for (const auto& r : s.at("rejected_records").as_array())
         std::cout << "  rejected seq " << r.at("seq").as_int64() << " " << r.at("id").as_string().c_str() << ": "
                   << r.at("code").as_string().c_str() << " " << r.at("detail").as_string().c_str() << "\n";
@@ -60,7 +67,7 @@ int run_retry_rejected(const RetryRejectedOptions& o) {
     const DataDir dir = open_data_dir(o.data_dir);
     load_config(dir);
     Outbox outbox(dir.outbox_file());
-    const std::int64_t n = outbox.retry_rejected(o.seqs);
+    const std::int64_t n = outbox.retry_rejected(o.seqs, o.ids);
     std::cout << n << "\n";
     std::cerr << n << " rejected record(s) queued again; the next sync sends them\n";
     return 0;

@@ -229,14 +229,74 @@ int fleet(client::HttpClient& http, const Connection& c, const std::string& chec
     return 0;
 }
 
+struct RejectedListOptions {
+    std::string device, checkpoint, state = "open", after;
+    int limit = 100;
+    bool all = false, as_json = false;
+};
+
+// One line per quarantined record; the record itself (traveller data) only with --json.
+int list_rejected(client::HttpClient& http, const Connection& c, const RejectedListOptions& o) {
+    std::string after = o.after;
+    bool first_page = true;
+    for (;;) {
+        std::string target = "/api/v1/rejected?" + query_part("limit", std::to_string(o.limit)) + "&" +
+                             query_part("state", o.state);
+        if (!o.device.empty()) target += "&" + query_part("device", o.device);
+        if (!o.checkpoint.empty()) target += "&" + query_part("checkpoint", o.checkpoint);
+        if (!after.empty()) target += "&" + query_part("after", after);
+        const auto res = http.request("GET", target, "", c.token);
+        if (res.status != 200) return report_failure(res);
+        const json::value v = json::parse(res.body);
+        if (o.as_json) {
+            for (const auto& r : v.at("rejected").as_array()) std::cout << json::serialize(r) << "\n";
+        } else {
+            if (first_page) std::cout << "ID\tRECEIVED_AT\tCHECKPOINT\tDEVICE\tSTREAM\tSEQ\tCODE\tATTEMPTS\tSTATE\tDETAIL\n";
+            for (const auto& r : v.at("rejected").as_array()) {
+                const auto text = [&](const char* key) {
+                    const auto& f = r.at(key);
+                    return f.is_string() ? std::string(f.get_string()) : f.is_null() ? "-" : json::serialize(f);
+                };
+                std::cout << text("id") << '\t' << text("received_at") << '\t' << text("checkpoint_id") << '\t'
+                          << text("device_id") << '\t' << (text("stream_id").empty() ? "-" : text("stream_id")) << '\t'
+                          << text("seq") << '\t' << text("code") << '\t' << text("attempts") << '\t' << text("state")
+                          << '\t' << text("detail") << "\n";
+            }
+        }
+        first_page = false;
+        const auto& next = v.at("next_after");
+        if (!o.all || !next.is_string()) return 0;
+        after = next.get_string();
+    }
+}
+
+int release_rejected(client::HttpClient& http, const Connection& c, const std::string& id) {
+    const auto res = http.request("POST", "/api/v1/rejected/" + boost::urls::encode(id, boost::urls::unreserved_chars) +
+                                              "/release", "", c.token);
+    if (res.status != 200) return report_failure(res);
+    std::cout << res.body << "\n";
+    const json::value v = json::parse(res.body);
+    const std::string result(v.at("result").as_string());
+    if (result == "refused") {
+        const auto& e = v.at("error");
+        std::cerr << "borderlogctl: still refused: " << e.at("code").as_string().c_str() << ": "
+                  << e.at("detail").as_string().c_str() << "\n";
+        return 1;
+    }
+    std::cerr << "released: " << result << "\n";
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"borderlogctl: operate a borderlog server (outage switch, crossings, fleet)"};
+    CLI::App app{"borderlogctl: operate a borderlog server (outage switch, crossings, fleet, quarantine)"};
     common::setup_program(app, "borderlogctl");
     Connection c;
     app.add_option("--server", c.server, "the central server, http://host:port")->capture_default_str();
-    app.add_option("--token", c.token, "an operations, trainer or admin token (or BORDERLOG_TOKEN)");
+    app.add_option("--token", c.token, "an operations, trainer or admin token (visible in ps: prefer --token-file or BORDERLOG_TOKEN)");
+    std::string token_file;
+    app.add_option("--token-file", token_file, "a file holding the token");
     app.add_option("--timeout", c.timeout_s, "seconds to wait for the server")->check(CLI::Range(1, 600));
 
     std::string state, reason;
@@ -267,14 +327,45 @@ int main(int argc, char** argv) {
     auto* fleet_cmd = app.add_subcommand("fleet", "The live state of every checkpoint and device (operations)");
     fleet_cmd->add_option("checkpoint", fleet_checkpoint, "only this checkpoint, with its lanes");
     fleet_cmd->add_flag("--json", fleet_json, "print the server's JSON");
+    RejectedListOptions rejected_list;
+    std::string release_id;
+    auto* rejected = app.add_subcommand("rejected", "Records the centre refused, kept in its quarantine");
+    rejected->require_subcommand(1);
+    auto* rejected_list_cmd = rejected->add_subcommand("list", "List quarantined records, oldest first");
+    rejected_list_cmd->add_option("--device", rejected_list.device, "only this device");
+    rejected_list_cmd->add_option("--checkpoint", rejected_list.checkpoint, "only this checkpoint");
+    rejected_list_cmd->add_option("--state", rejected_list.state, "open, released or all")
+        ->check(CLI::IsMember({"open", "released", "all"}))->capture_default_str();
+    rejected_list_cmd->add_option("--limit", rejected_list.limit, "rows per page")->check(CLI::Range(1, 1000))->capture_default_str();
+    rejected_list_cmd->add_option("--after", rejected_list.after, "continue after this cursor (next_after)");
+    rejected_list_cmd->add_flag("--all", rejected_list.all, "follow the cursor to the last page");
+    rejected_list_cmd->add_flag("--json", rejected_list.as_json, "print one JSON entry per line, the record included");
+    auto* release_cmd = rejected->add_subcommand("release", "Ingest a quarantined record again, after a fix");
+    release_cmd->add_option("id", release_id, "the entry's id (rejected list)")->required();
 
     if (const auto stop = common::parse_command_line(app, argc, argv, "borderlogctl")) return *stop;
+    // A flag wins over the environment: --token-file over BORDERLOG_TOKEN, --token over BORDERLOG_TOKEN_FILE.
+    const bool token_flag = app.get_option("--token")->count() > 0;
+    const bool token_file_flag = app.get_option("--token-file")->count() > 0;
+    if (token_flag && !token_file_flag) token_file.clear();
+    if (!token_file.empty()) {
+        if (token_flag) {
+            std::cerr << "borderlogctl: --token-file: give --token or --token-file, not both\n";
+            return 2;
+        }
+        try {
+            c.token = client::read_secret_file(token_file, "--token-file");
+        } catch (const std::exception& e) {
+            std::cerr << "borderlogctl: " << e.what() << "\n";
+            return 2;
+        }
+    }
     if (const auto problem = client::check_server_url(c.server); !problem.empty()) {
         std::cerr << "borderlogctl: --server: " << problem << "\n";
         return 2;
     }
     if (c.token.empty()) {
-        std::cerr << "borderlogctl: --token: required (or set BORDERLOG_TOKEN)\n";
+        std::cerr << "borderlogctl: --token: required (--token-file FILE, or BORDERLOG_TOKEN)\n";
         return 2;
     }
     try {
@@ -282,6 +373,8 @@ int main(int argc, char** argv) {
         if (offline->parsed()) return central_offline(http, c, state, reason);
         if (list_cmd->parsed()) return list_crossings(http, c, list);
         if (fleet_cmd->parsed()) return fleet(http, c, fleet_checkpoint, fleet_json);
+        if (rejected_list_cmd->parsed()) return list_rejected(http, c, rejected_list);
+        if (release_cmd->parsed()) return release_rejected(http, c, release_id);
     } catch (const client::TransportError& e) {
         std::cerr << "borderlogctl: cannot reach " << c.server << ": " << e.what() << "\n";
         return 3;

@@ -1,6 +1,6 @@
 // Waits between failed syncs: exponential, capped, with full jitter so that a hundred checkpoints
 // coming back together do not knock on the centre at the same instant; never shorter than the
-// server's Retry-After.
+// server's Retry-After, nor longer than the cap whatever it says.
 #pragma once
 
 #include <chrono>
@@ -15,7 +15,7 @@ public:
     Backoff(std::chrono::milliseconds base, std::chrono::milliseconds cap, std::uint64_t seed);
 
     // The wait after one more failure: uniform in [0, min(cap, base * 2^failures)], then at least
-    // `retry_after` when the server named one.
+    // `retry_after` (itself capped at the cap) when the server named one.
     std::chrono::milliseconds next(std::optional<std::chrono::seconds> retry_after = std::nullopt);
     void reset() { failures_ = 0; }
     int failures() const { return failures_; }

@@ -10,7 +10,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 namespace borderlog::client {
@@ -26,43 +28,6 @@ void note_contact(Outbox& outbox, const char* central) {
     if (std::string_view(central) == "online") outbox.set_meta("last_sync_at", core::format_rfc3339(core::now_millis()));
 }
 
-// Applies a batch answer to the outbox. Returns false when the answer does not match the batch.
-bool apply_results(Outbox& outbox, const std::vector<QueuedRecord>& batch, const json::value& answer,
-                   SyncReport& report) {
-    const auto* obj = answer.if_object();
-    const auto* results = obj ? obj->if_contains("results") : nullptr;
-    if (!results || !results->is_array() || results->get_array().size() != batch.size()) return false;
-    std::vector<std::int64_t> acknowledged;
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        const auto* r = results->get_array()[i].if_object();
-        const auto* id = r ? r->if_contains("id") : nullptr;
-        const auto* status = r ? r->if_contains("status") : nullptr;
-        if (!id || !status || !id->is_string() || !status->is_string() || id->get_string() != batch[i].id) return false;
-        const std::string_view s = status->get_string();
-        if (s == "stored" || s == "duplicate") {
-            acknowledged.push_back(batch[i].seq);
-            (s == "stored" ? report.stored : report.duplicates)++;
-        } else if (s == "rejected") {
-            std::string code = "rejected", detail;
-            if (const auto* e = r->if_contains("error"); e && e->is_object()) {
-                if (const auto* c = e->get_object().if_contains("code"); c && c->is_string()) code = c->get_string();
-                if (const auto* d = e->get_object().if_contains("detail"); d && d->is_string()) detail = d->get_string();
-            }
-            outbox.mark_rejected(batch[i].seq, code, detail);
-            ++report.rejected;
-            common::log_event(spdlog::level::warn, "record_rejected",
-                              {{"seq", batch[i].seq}, {"id", batch[i].id}, {"code", code}});
-        } else {
-            return false;
-        }
-    }
-    outbox.mark_acknowledged(acknowledged);
-    return true;
-}
-
-// A whole batch refused for what it carries (unreadable JSON, too large): one of its records is at fault.
-bool refused_for_content(unsigned status) { return status == 400 || status == 413 || status == 422; }
-
 std::string problem_code(const std::string& body) {
     boost::system::error_code ec;
     const json::value v = json::parse(body, ec);
@@ -71,134 +36,368 @@ std::string problem_code(const std::string& body) {
     return {};
 }
 
-// The answer to anything but 200: unavailable (retry later) or failed (needs a person).
-SyncReport refused(const HttpResponse& res) {
-    SyncReport r;
+// The answer to anything but 200: unavailable (retry later) or failed (a 500, a refused token: retried
+// too, with backoff, and shown in status). Only a 503 says the centre is away.
+SyncReport refused(Outbox& outbox, const HttpResponse& res, const SyncReport& so_far) {
+    SyncReport r = so_far;
     const bool retry_later = res.status == 503 || res.status == 502 || res.status == 504 || res.status == 429;
     r.status = retry_later ? SyncStatus::unavailable : SyncStatus::failed;
     r.retry_after = res.retry_after;
     const std::string code = problem_code(res.body);
     r.error = "the server answered " + std::to_string(res.status) + (code.empty() ? "" : " " + code);
+    note_contact(outbox, res.status == 503 ? "offline" : "online");
     return r;
+}
+
+SyncReport unreachable(Outbox& outbox, const TransportError& e, const SyncReport& so_far) {
+    SyncReport r = so_far;
+    note_contact(outbox, "offline");
+    r.status = SyncStatus::unavailable;
+    r.error = e.what();
+    return r;
+}
+
+std::optional<std::int64_t> whole(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (!v || !v->is_int64()) return std::nullopt;
+    return v->get_int64();
+}
+
+// Reads GET /api/v1/token's limits into the outbox. Returns a report when the round cannot go on.
+std::optional<SyncReport> refresh_limits(Outbox& outbox, HttpClient& http, const ClientConfig& config,
+                                         SyncState& state, const SyncReport& so_far) {
+    HttpResponse res;
+    try {
+        res = http.request("GET", "/api/v1/token", "", config.token);
+    } catch (const TransportError& e) {
+        return unreachable(outbox, e, so_far);
+    }
+    if (res.status == 503 || res.status == 401 || res.status == 403) return refused(outbox, res, so_far);
+    if (res.status != 200) return std::nullopt;  // a centre too old to tell its limits (404), or a 500: go on as known
+    remember_limits(outbox, res.body);
+    state.limits_fresh = true;
+    return std::nullopt;
+}
+
+// A batch answer, checked whole before anything is applied: one result per record, in order, with
+// its id. Nullopt when it does not match the batch.
+std::optional<std::vector<RecordAnswer>> read_answer(const std::vector<QueuedRecord>& batch, const std::string& body) {
+    boost::system::error_code ec;
+    const json::value answer = json::parse(body, ec);
+    const auto* obj = ec ? nullptr : answer.if_object();
+    const auto* results = obj ? obj->if_contains("results") : nullptr;
+    if (!results || !results->is_array() || results->get_array().size() != batch.size()) return std::nullopt;
+    std::vector<RecordAnswer> out;
+    out.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        const auto* r = results->get_array()[i].if_object();
+        const auto* id = r ? r->if_contains("id") : nullptr;
+        const auto* status = r ? r->if_contains("status") : nullptr;
+        if (!id || !status || !id->is_string() || !status->is_string() || id->get_string() != batch[i].id)
+            return std::nullopt;
+        const std::string_view s = status->get_string();
+        if (s == "stored" || s == "duplicate") {
+            out.push_back({batch[i].id, RecordAnswer::Kind::acknowledged, std::string(s), ""});
+        } else if (s == "rejected") {
+            std::string code = "rejected", detail;
+            if (const auto* e = r->if_contains("error"); e && e->is_object()) {
+                if (const auto* c = e->get_object().if_contains("code"); c && c->is_string()) code = c->get_string();
+                if (const auto* d = e->get_object().if_contains("detail"); d && d->is_string()) detail = d->get_string();
+            }
+            const auto kind = code == "seq_conflict" ? RecordAnswer::Kind::seq_conflict : RecordAnswer::Kind::rejected;
+            out.push_back({batch[i].id, kind, code, detail});
+        } else {
+            return std::nullopt;
+        }
+    }
+    return out;
+}
+
+// A whole batch refused for what it carries (unreadable JSON, too large): one of its records is at fault.
+bool refused_for_content(unsigned status) { return status == 400 || status == 413 || status == 422; }
+
+void log_stale(const std::string& stream_id, const std::string& new_stream, std::int64_t carried) {
+    common::log_event(spdlog::level::warn, "stale_outbox_detected",
+                      {{"stream_id", stream_id}, {"new_stream_id", new_stream}, {"carried_over", carried},
+                       {"note", "the centre already holds later records of this stream: this outbox is an old "
+                                "copy; records go on in a new stream, none is lost or doubled"}});
 }
 
 // Sends everything pending. Returns the report of the first batch that did not go through, or drained.
 SyncReport push_pending(Outbox& outbox, HttpClient& http, const ClientConfig& config, const SyncOptions& options,
-                        SyncReport report) {
-    std::size_t batch_size = options.batch_size;
+                        SyncState& state, SyncReport report) {
+    std::size_t narrowed = SIZE_MAX;  // set while a refused batch is being narrowed down
     for (;;) {
         if (options.stop_requested && options.stop_requested()) {
             report.status = SyncStatus::stopped;
             return report;
         }
-        const auto batch = outbox.next_pending(batch_size);
+        const ServerLimits limits = known_limits(outbox);
+        const std::size_t count = std::min({options.batch_size, limits.max_batch_records, narrowed});
+        const std::size_t bytes =
+            limits.max_body_bytes > kBatchEnvelopeBytes ? limits.max_body_bytes - kBatchEnvelopeBytes : SIZE_MAX;
+        const auto batch = outbox.next_pending(std::max<std::size_t>(count, 1), bytes);
         if (batch.empty()) return report;
-        std::string body = R"({"records":[)";
+        if (!state.limits_fresh) {
+            // Once per process, and again after a sign they changed: the batch is then read again under them.
+            if (auto stop = refresh_limits(outbox, http, config, state, report)) return *stop;
+            state.limits_fresh = true;  // also when the centre could not say (a 500): go on with what is known
+            continue;
+        }
+        std::string body = R"({"device_time":")" + core::format_rfc3339(core::now_millis()) + R"(","records":[)";
         for (std::size_t i = 0; i < batch.size(); ++i) body += (i ? "," : "") + batch[i].body;
         body += "]}";
         HttpResponse res;
         try {
             res = http.request("POST", "/api/v1/crossings/batch", body, config.token);
         } catch (const TransportError& e) {
-            note_contact(outbox, "offline");
-            report.status = SyncStatus::unavailable;
-            report.error = e.what();
-            return report;
+            state.limits_fresh = false;  // a connection cut while sending may be a limit that changed
+            return unreachable(outbox, e, report);
         }
         if (refused_for_content(res.status)) {
             note_contact(outbox, "online");
+            if (res.status == 413) {
+                common::log_event(spdlog::level::warn, "batch_too_large",
+                                  {{"records", batch.size()}, {"bytes", body.size()},
+                                   {"note", "the centre's body limit is below what it told; asking it again"}});
+                state.limits_fresh = false;
+                if (auto stop = refresh_limits(outbox, http, config, state, report)) return *stop;
+            }
             if (batch.size() > 1) {
-                batch_size = std::max<std::size_t>(1, batch.size() / 2);  // narrow down to the record at fault
+                narrowed = std::max<std::size_t>(1, batch.size() / 2);  // narrow down to the record at fault
                 continue;
             }
             // This one record is refused whatever else travels with it: set it aside, go on with the rest.
             const std::string code = problem_code(res.body);
-            outbox.mark_rejected(batch.front().seq, code.empty() ? "http_" + std::to_string(res.status) : code,
+            outbox.mark_rejected(batch.front().id, code.empty() ? "http_" + std::to_string(res.status) : code,
                                  "the server refused the record alone with " + std::to_string(res.status));
             ++report.rejected;
             common::log_event(spdlog::level::warn, "record_rejected",
-                              {{"seq", batch.front().seq}, {"id", batch.front().id}, {"code", code}});
+                              {{"stream_id", batch.front().stream_id}, {"seq", batch.front().seq},
+                               {"id", batch.front().id}, {"code", code}});
             continue;
         }
-        if (res.status != 200) {
-            note_contact(outbox, res.status == 503 ? "offline" : "online");
-            SyncReport r = refused(res);
-            r.stored = report.stored;
-            r.duplicates = report.duplicates;
-            r.rejected = report.rejected;
-            r.requeued = report.requeued;
-            return r;
-        }
-        boost::system::error_code ec;
-        const json::value answer = json::parse(res.body, ec);
-        if (ec || !apply_results(outbox, batch, answer, report)) {
+        if (res.status != 200) return refused(outbox, res, report);
+        const auto answers = read_answer(batch, res.body);
+        if (!answers) {
             report.status = SyncStatus::failed;
             report.error = "the server's answer does not match the batch sent";
             return report;
         }
+        const AnswerApplied applied = outbox.apply_answer(*answers);
+        std::string stale_stream;
+        for (std::size_t i = 0; i < answers->size(); ++i) {
+            const auto& a = (*answers)[i];
+            if (a.kind == RecordAnswer::Kind::acknowledged) {
+                (a.code == "stored" ? report.stored : report.duplicates)++;
+            } else if (a.kind == RecordAnswer::Kind::rejected) {
+                ++report.rejected;
+                common::log_event(spdlog::level::warn, "record_rejected",
+                                  {{"stream_id", batch[i].stream_id}, {"seq", batch[i].seq}, {"id", a.id},
+                                   {"code", a.code}});
+            } else if (stale_stream.empty()) {
+                stale_stream = batch[i].stream_id;
+            }
+        }
+        if (applied.carried_over > 0) {
+            report.carried_over += applied.carried_over;
+            log_stale(stale_stream, applied.new_stream_id.value_or(outbox.stats().stream_id), applied.carried_over);
+        }
         note_contact(outbox, "online");
-        batch_size = std::min(options.batch_size, batch_size * 2);  // grow back after narrowing
+        if (narrowed != SIZE_MAX) narrowed = narrowed >= options.batch_size ? SIZE_MAX : narrowed * 2;  // grow back
     }
 }
 
-// Asks the server which sequence numbers it lacks and queues them again. Returns how many.
-std::int64_t reconcile(Outbox& outbox, HttpClient& http, const ClientConfig& config) {
-    constexpr int kMaxPages = 100;  // 100,000 gaps at the most in one round; the next round goes on
+struct ReconcilePage {
+    std::int64_t max_seq = 0;
+    std::vector<std::pair<std::int64_t, std::int64_t>> missing;
+    bool truncated = false;
+    std::string server_time;
+};
+
+// Reads one page of a reconcile answer. Returns why it is not believed; empty when it is.
+std::string read_reconcile_page(const std::string& body, const ClientConfig& config, const std::string& stream_id,
+                                std::int64_t after, std::int64_t local_last, ReconcilePage& page) {
+    if (body.size() > kMaxReconcileAnswerBytes) return "larger than a page can be";
+    boost::system::error_code ec;
+    const json::value v = json::parse(body, ec);
+    const auto* o = ec ? nullptr : v.if_object();
+    if (!o) return "not a JSON object";
+    if (const auto* d = o->if_contains("device_id"); d && (!d->is_string() || d->get_string() != config.device.device_id))
+        return "it is for another device";
+    if (const auto* s = o->if_contains("stream_id"); s && (!s->is_string() || s->get_string() != stream_id))
+        return "it is for another stream";
+    const auto max = whole(*o, "max_seq");
+    if (!max || *max < 0) return "max_seq is missing";
+    page.max_seq = *max;
+    const auto* missing = o->if_contains("missing");
+    if (!missing || !missing->is_array()) return "missing is not a list";
+    if (missing->get_array().size() > kMaxRangesPerPage) return "more ranges than a page holds";
+    std::int64_t last_to = after;
+    for (const auto& r : missing->get_array()) {
+        const auto* pair = r.if_array();
+        if (!pair || pair->size() != 2 || !(*pair)[0].is_int64() || !(*pair)[1].is_int64()) return "a range is not [from,to]";
+        const std::int64_t from = (*pair)[0].get_int64(), to = (*pair)[1].get_int64();
+        // Ranges ascend, do not overlap, and lie below max_seq (the highest seq accounted for): a range
+        // beyond it claims more missing than the device ever sent.
+        if (from < 1 || to < from || from <= last_to || to >= page.max_seq) return "a range is out of order or bounds";
+        if (to > local_last)
+            return "it claims seq " + std::to_string(to) + " missing, beyond the last this terminal gave the stream (" +
+                   std::to_string(local_last) + ")";
+        page.missing.emplace_back(from, to);
+        last_to = to;
+    }
+    const auto* truncated = o->if_contains("truncated");
+    page.truncated = truncated && truncated->is_bool() && truncated->get_bool();
+    if (page.truncated && page.missing.empty()) return "truncated without ranges";
+    if (const auto* t = o->if_contains("server_time"); t && t->is_string() && core::parse_rfc3339(t->get_string()))
+        page.server_time = t->get_string();
+    return {};
+}
+
+struct ReconcileBudget {
+    int pages = 0;
+    std::int64_t requeue = 0;
+};
+
+// Asks which seqs of one stream the centre lacks, queues them again and confirms what it holds.
+// Returns how many were queued again; `problem` says why an answer was not believed.
+std::int64_t reconcile_stream(Outbox& outbox, HttpClient& http, const ClientConfig& config, const std::string& stream_id,
+                              ReconcileBudget& budget, std::string& problem) {
+    const std::int64_t local_last = outbox.last_seq(stream_id);
     std::vector<std::pair<std::int64_t, std::int64_t>> ranges;
-    const json::object* o = nullptr;
-    json::value v;
-    for (int page = 0; page < kMaxPages; ++page) {
-        const std::string after = ranges.empty() ? "" : "?after=" + std::to_string(ranges.back().second);
-        const auto res =
-            http.request("GET", "/api/v1/devices/" + config.device.device_id + "/reconcile" + after, "", config.token);
+    std::int64_t server_max = 0;
+    std::string server_time;
+    bool complete = false;
+    while (budget.pages > 0) {
+        --budget.pages;
+        const std::int64_t after = ranges.empty() ? 0 : ranges.back().second;
+        std::string target = "/api/v1/devices/" + config.device.device_id + "/reconcile";
+        std::string query = stream_id.empty() ? "" : "stream=" + stream_id;
+        if (after > 0) query += (query.empty() ? "" : "&") + std::string("after=") + std::to_string(after);
+        if (!query.empty()) target += "?" + query;
+        const auto res = http.request("GET", target, "", config.token);
         if (res.status != 200) {
             if (res.status == 503) note_contact(outbox, "offline");
             return 0;
         }
-        boost::system::error_code ec;
-        v = json::parse(res.body, ec);
-        o = ec ? nullptr : v.if_object();
-        if (!o) return 0;
-        const std::size_t before = ranges.size();
-        if (const auto* m = o->if_contains("missing"); m && m->is_array())
-            for (const auto& r : m->get_array())
-                if (r.is_array() && r.get_array().size() == 2 && r.get_array()[0].is_int64() &&
-                    r.get_array()[1].is_int64())
-                    ranges.emplace_back(r.get_array()[0].get_int64(), r.get_array()[1].get_int64());
-        const auto* truncated = o->if_contains("truncated");
-        if (!truncated || !truncated->is_bool() || !truncated->get_bool() || ranges.size() == before) break;
+        ReconcilePage page;
+        if (const std::string why = read_reconcile_page(res.body, config, stream_id, after, local_last, page);
+            !why.empty()) {
+            problem = "the server's reconcile answer was refused: " + why;
+            common::log_event(spdlog::level::warn, "reconcile_answer_refused", {{"stream_id", stream_id}, {"why", why}});
+            return 0;
+        }
+        server_max = std::max(server_max, page.max_seq);
+        if (!page.server_time.empty()) server_time = page.server_time;
+        ranges.insert(ranges.end(), page.missing.begin(), page.missing.end());
+        if (!page.truncated) {
+            complete = true;
+            break;
+        }
     }
-    // Beyond the server's highest seq it cannot see gaps; what we hold acknowledged there, it lacks.
-    const auto* max = o->if_contains("max_seq");
-    const std::int64_t server_max = max && max->is_int64() ? max->get_int64() : 0;
-    const std::int64_t local_max = outbox.max_acknowledged_seq();
-    if (local_max > server_max) ranges.emplace_back(server_max + 1, local_max);
-    if (ranges.empty()) return 0;
-    const auto [found, gone] = outbox.requeue(ranges);
-    for (const auto& [from, to] : gone)
+    if (server_max > local_last) {
+        // The centre holds seqs of this stream that this outbox never gave it: the outbox is an old copy
+        // (restored from a backup). New records go to a new stream from now on.
+        if (const auto fresh = outbox.leave_stale_stream(
+                stream_id, "the centre holds seq " + std::to_string(server_max) + " of stream " +
+                               (stream_id.empty() ? std::string("(legacy)") : stream_id) +
+                               ", beyond this outbox's last (" + std::to_string(local_last) + ")"))
+            log_stale(stream_id, *fresh, 0);
+    }
+    StreamReconciliation rec;
+    rec.stream_id = stream_id;
+    rec.server_max_seq = server_max;
+    rec.missing = ranges;
+    rec.covered_to = complete ? std::min(server_max, local_last) : (ranges.empty() ? 0 : ranges.back().second);
+    rec.server_time = server_time;
+    rec.requeue_limit = budget.requeue;
+    const ReconcileApplied applied = outbox.apply_reconcile(rec);
+    budget.requeue -= applied.requeued;
+    for (const auto& [from, to] : applied.gone)
         common::log_event(spdlog::level::warn, "reconcile_gap_not_held",
-                          {{"from", from}, {"to", to}, {"note", "the server lacks records no longer held here"}});
-    if (found > 0) common::log_event(spdlog::level::warn, "reconcile_requeued", {{"records", found}});
-    return found;
+                          {{"stream_id", stream_id}, {"from", from}, {"to", to},
+                           {"note", "the server lacks records no longer held here"}});
+    if (applied.requeued > 0)
+        common::log_event(spdlog::level::warn, "reconcile_requeued", {{"stream_id", stream_id}, {"records", applied.requeued}});
+    return applied.requeued;
+}
+
+std::int64_t reconcile_all(Outbox& outbox, HttpClient& http, const ClientConfig& config, ReconcileBudget& budget,
+                           std::string& problem) {
+    std::int64_t requeued = 0;
+    for (const auto& stream_id : outbox.streams_to_reconcile()) {
+        if (budget.pages <= 0 || budget.requeue <= 0) break;
+        requeued += reconcile_stream(outbox, http, config, stream_id, budget, problem);
+    }
+    return requeued;
+}
+
+void note_outcome(Outbox& outbox, const SyncReport& report, const std::string& reconcile_problem) {
+    std::string error = report.status == SyncStatus::drained || report.status == SyncStatus::stopped ? "" : report.error;
+    if (error.empty()) error = reconcile_problem;
+    if (error.empty()) {
+        outbox.erase_meta("last_error");
+        return;
+    }
+    outbox.set_meta("last_error", json::serialize(json::object{{"at", core::format_rfc3339(core::now_millis())},
+                                                               {"message", error}}));
 }
 
 }  // namespace
 
+void remember_limits(Outbox& outbox, const std::string& token_answer) {
+    boost::system::error_code ec;
+    const json::value v = json::parse(token_answer, ec);
+    const auto* o = ec ? nullptr : v.if_object();
+    const auto* limits = o ? o->if_contains("limits") : nullptr;
+    const auto* l = limits ? limits->if_object() : nullptr;
+    const std::int64_t body = l ? whole(*l, "max_body_bytes").value_or(0) : 0;
+    const std::int64_t records = l ? whole(*l, "max_batch_records").value_or(0) : 0;
+    // Limits too small to carry one record are not believed; the 413 narrowing still applies.
+    if (body >= 1024 && body <= (1LL << 40)) {
+        outbox.set_meta("server_max_body_bytes", std::to_string(body));
+    } else {
+        outbox.erase_meta("server_max_body_bytes");
+    }
+    if (records >= 1 && records <= 1000000) {
+        outbox.set_meta("server_max_batch_records", std::to_string(records));
+    } else {
+        outbox.erase_meta("server_max_batch_records");
+    }
+}
+
+ServerLimits known_limits(Outbox& outbox) {
+    ServerLimits limits;
+    if (const auto v = outbox.meta("server_max_body_bytes")) limits.max_body_bytes = std::stoull(*v);
+    if (const auto v = outbox.meta("server_max_batch_records")) limits.max_batch_records = std::stoull(*v);
+    return limits;
+}
+
 SyncReport sync_once(Outbox& outbox, HttpClient& http, const ClientConfig& config, const SyncOptions& options) {
-    SyncReport report = push_pending(outbox, http, config, options, {});
+    SyncState fresh;
+    SyncState& state = options.state ? *options.state : fresh;
+    SyncReport report;
+    std::string reconcile_problem;
+    const auto finish = [&](SyncReport r) {
+        note_outcome(outbox, r, reconcile_problem);
+        return r;
+    };
+    report = push_pending(outbox, http, config, options, state, report);
+    ReconcileBudget budget{options.max_reconcile_pages, options.max_requeued};
     for (int round = 0; options.reconcile && report.status == SyncStatus::drained && round < kMaxReconcileRounds;
          ++round) {
         std::int64_t requeued = 0;
         try {
-            requeued = reconcile(outbox, http, config);
+            requeued = reconcile_all(outbox, http, config, budget, reconcile_problem);
         } catch (const TransportError&) {
             break;  // everything pending went through; reconcile waits for the next sync
         }
         if (requeued == 0) break;
         report.requeued += requeued;
-        report = push_pending(outbox, http, config, options, report);
+        report = push_pending(outbox, http, config, options, state, report);
     }
-    return report;
+    return finish(report);
 }
 
 bool send_heartbeat(Outbox& outbox, HttpClient& http, const ClientConfig& config) {
@@ -210,6 +409,7 @@ bool send_heartbeat(Outbox& outbox, HttpClient& http, const ClientConfig& config
                       {"lanes", lane_queues_json(outbox)}};
     beat["oldest_pending_at"] = s.oldest_pending_at ? json::value(*s.oldest_pending_at) : json::value(nullptr);
     if (const auto last_sync = outbox.meta("last_sync_at")) beat["last_sync_at"] = *last_sync;
+    if (!s.stream_id.empty()) beat["stream_id"] = s.stream_id;
     try {
         const auto res = http.request("POST", "/api/v1/devices/" + config.device.device_id + "/heartbeat",
                                       json::serialize(beat), config.token);

@@ -5,8 +5,7 @@
 -- later (or when the database returns), with the time they arrived.
 ALTER TABLE devices ADD COLUMN last_sync_at timestamptz;           -- the last ingest from the device
 ALTER TABLE devices ADD COLUMN reported_last_sync_at timestamptz;  -- when the device says it last synced
-ALTER TABLE devices ADD COLUMN clock_offset_ms bigint;             -- device_time minus server time at the heartbeat
-ALTER TABLE devices ADD COLUMN stream_id text;
+ALTER TABLE devices ADD COLUMN stream_id text;                    -- (clock_offset_ms comes with 0003)
 ALTER TABLE devices ADD COLUMN watchlist_version bigint;           -- the watchlist the device holds
 ALTER TABLE devices ADD COLUMN record_latency jsonb;               -- {"p50","p99","count"} in milliseconds
 ALTER TABLE devices ALTER COLUMN last_seen_at DROP NOT NULL;      -- NULL: only ever synced, no heartbeat yet

@@ -1,28 +1,53 @@
--- The checkpoint's durable outbox (SQLite, WAL, synchronous=FULL). Applied by the checkpoint at open;
--- PRAGMA user_version records which version of this file a data directory holds.
+-- The checkpoint's durable outbox (SQLite, WAL, synchronous=FULL), version 2. Created by `init`;
+-- PRAGMA user_version records which version a data directory holds, and an older one is upgraded in
+-- place when it is opened.
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 ) WITHOUT ROWID;
 
--- One row per crossing the officer recorded. seq is the device's gapless sequence number.
-CREATE TABLE IF NOT EXISTS outbox (
-    seq          INTEGER PRIMARY KEY,
-    id           TEXT    NOT NULL UNIQUE,
-    body         TEXT    NOT NULL,            -- the canonical JSON sent to the server
-    created_at   TEXT    NOT NULL,
-    state        INTEGER NOT NULL DEFAULT 0,  -- 0 pending, 1 acknowledged, 2 rejected
-    acked_at     TEXT,
-    reject_code  TEXT,
-    reject_detail TEXT
+-- The device's streams. Each `init` that creates an outbox starts one, and so does a sync that finds
+-- the outbox stale (restored from an old copy: the centre already holds later seqs of its stream).
+-- Sequence numbers are gapless per stream; meta 'stream_no' names the stream new records go to.
+CREATE TABLE IF NOT EXISTS streams (
+    stream_no  INTEGER PRIMARY KEY,         -- the local order of streams
+    stream_id  TEXT    NOT NULL UNIQUE,     -- a UUIDv7; '' is the legacy stream of a version-1 outbox
+    started_at TEXT    NOT NULL,
+    reason     TEXT    NOT NULL,            -- init | upgraded | stale_outbox
+    last_seq   INTEGER NOT NULL DEFAULT 0   -- the stream's counter, kept when records are purged
 );
-CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (state, seq);
 
--- Which lines of which import file became which record: what makes an interrupted import resumable.
+-- One row per crossing the officer recorded.
+CREATE TABLE IF NOT EXISTS outbox (
+    id            TEXT    NOT NULL PRIMARY KEY,
+    stream_no     INTEGER NOT NULL REFERENCES streams (stream_no),
+    seq           INTEGER NOT NULL,
+    body          TEXT    NOT NULL,            -- the canonical JSON sent to the server
+    created_at    TEXT    NOT NULL,
+    state         INTEGER NOT NULL DEFAULT 0,  -- 0 pending, 1 acknowledged, 2 rejected
+    acked_at      TEXT,                        -- local clock
+    confirmed_at  TEXT,                        -- the server's clock, at the reconcile that saw it stored
+    reject_code   TEXT,
+    reject_detail TEXT,
+    carried_from  TEXT,                        -- STREAM/SEQ it was first recorded as, when carried over
+    UNIQUE (stream_no, seq)
+);
+CREATE INDEX IF NOT EXISTS outbox_queue ON outbox (state, stream_no, seq);
+
+-- Which import lines became which record, keyed by content: the SHA-256 of the normalised line and its
+-- occurrence number among identical lines of its file. What makes an import resumable from anywhere.
 CREATE TABLE IF NOT EXISTS imported_lines (
-    source    TEXT    NOT NULL,
-    line_no   INTEGER NOT NULL,
-    line_hash TEXT    NOT NULL,
-    seq       INTEGER NOT NULL,
-    PRIMARY KEY (source, line_no)
+    line_key    TEXT    NOT NULL PRIMARY KEY,
+    record_id   TEXT    NOT NULL,
+    source      TEXT    NOT NULL,  -- the file it was first imported from, for people: not part of the key
+    line_no     INTEGER NOT NULL,
+    imported_at TEXT    NOT NULL
 ) WITHOUT ROWID;
+
+-- What the operator must be told (a stale outbox found, records carried over): shown by `status`.
+CREATE TABLE IF NOT EXISTS notices (
+    notice_no INTEGER PRIMARY KEY,
+    at        TEXT    NOT NULL,
+    code      TEXT    NOT NULL,
+    message   TEXT    NOT NULL
+);

@@ -54,6 +54,7 @@ App::App(Services& services) : services_(services) {
     routes::add_fleet_routes(router_, services_);
     routes::add_session_routes(router_, services_);
     routes::add_web_routes(router_, services_);
+    routes::add_rejected_routes(router_, services_);
 }
 
 namespace {

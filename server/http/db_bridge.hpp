@@ -16,7 +16,8 @@
 
 namespace borderlog::server::http {
 
-// Anything the database side failed with: the answer is 503, the details go to the log only.
+// The database cannot be reached now (connection lost, timed out, none to be had): the answer is 503,
+// the details go to the log only. Any other database failure travels on as it is: a logged 500.
 class StorageUnavailable : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
@@ -27,9 +28,11 @@ inline std::exception_ptr as_storage_error(std::exception_ptr error) {
     try {
         std::rethrow_exception(error);
     } catch (const std::exception& e) {
-        return std::make_exception_ptr(StorageUnavailable(e.what()));
+        if (is_unavailable(e)) return std::make_exception_ptr(StorageUnavailable(loggable(e)));
+        if (is_database_error(e)) return std::make_exception_ptr(std::runtime_error(loggable(e)));
+        return error;
     } catch (...) {
-        return std::make_exception_ptr(StorageUnavailable("unknown storage failure"));
+        return error;
     }
 }
 }  // namespace detail
@@ -44,7 +47,7 @@ boost::asio::awaitable<R> on_db(Pool& pool, std::function<R(Store&)> fn) {
                 std::exception_ptr error;
                 R result{};
                 try {
-                    if (!store) throw std::runtime_error("no database connection");
+                    if (!store) throw DatabaseUnavailable("no database connection");
                     result = work(*store);
                 } catch (...) {
                     error = detail::as_storage_error(std::current_exception());

@@ -39,17 +39,32 @@ std::optional<std::string> timestamp(const std::map<std::string, std::string>& q
     return core::format_rfc3339(*t);
 }
 
-constexpr std::array<const char*, 20> kCsvColumns{
+// The columns of the CSV export; stream_id and flags came later and stay last.
+constexpr std::array<const char*, 22> kCsvColumns{
     "id",          "device_id",       "seq",         "checkpoint_id",   "lane",           "direction",
     "occurred_at", "received_at",     "officer_id",  "document_type",   "document_number", "issuing_country",
     "nationality", "surname",         "given_names", "birth_date",      "sex",            "expiry_date",
-    "transport_mode", "vehicle_plate"};
+    "transport_mode", "vehicle_plate", "stream_id",   "flags"};
+
+// What a spreadsheet takes for the start of a formula (OWASP's list).
+bool starts_formula(char c) { return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r'; }
+// Where a spreadsheet may split a cell into fields: locale spreadsheets split on ';', others on ',' or tab.
+bool splits_fields(char c) { return c == ';' || c == ',' || c == '\t'; }
+
+}  // namespace
 
 std::string csv_cell(std::string_view v) {
-    // Quote when needed, and defuse spreadsheet formulas in free text.
-    std::string s(v);
-    if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) s.insert(0, "'");
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+    // A formula is defused with a leading apostrophe at the start of the cell and at the start of every
+    // field the cell could be split into, spaces before it included.
+    std::string s;
+    s.reserve(v.size() + 2);
+    bool field_start = true;
+    for (const char c : v) {
+        if (field_start && starts_formula(c)) s += '\'';
+        s += c;
+        field_start = splits_fields(c) || (field_start && c == ' ');
+    }
+    if (s.find_first_of(",;\t\"\r\n") == std::string::npos) return s;
     std::string out = "\"";
     for (char c : s) {
         if (c == '"') out += '"';
@@ -57,6 +72,8 @@ std::string csv_cell(std::string_view v) {
     }
     return out + '"';
 }
+
+namespace {
 
 std::string field_text(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);
@@ -98,22 +115,37 @@ CrossingFilter parse_crossing_filter(const std::map<std::string, std::string>& q
     return f;
 }
 
-// PostgreSQL's jsonb orders keys by length; answer in the contract's order instead.
-json::value in_contract_order(const std::string& row_json) {
-    json::value v = json::parse(row_json);
+// PostgreSQL's jsonb orders keys by length; answer in the contract's order instead, with what the
+// server keeps beside the record: stream_id, the flags column (the device's and clock_suspect) and
+// received_at.
+json::object listed_crossing(const CrossingRow& row) {
+    json::value stored = json::parse(row.json);
+    json::object record;
     try {
-        json::object out = core::to_json(core::crossing_from_json(v, core::Completeness::full));
-        if (const auto* received = v.as_object().if_contains("received_at")) out["received_at"] = *received;
-        return out;
+        record = core::to_json(core::crossing_from_json(stored, core::Completeness::full));
     } catch (const core::ValidationError&) {
-        return v;  // stored by another version: answer it as stored
+        if (stored.is_object()) record = std::move(stored.get_object());  // stored by another version: as stored
     }
+    json::array flags;
+    for (const auto& f : row.flags) flags.emplace_back(f);
+    json::object out;
+    out.reserve(record.size() + 3);
+    for (auto& kv : record) {
+        if (kv.key() == "stream_id" || kv.key() == "flags" || kv.key() == "received_at") continue;
+        out[kv.key()] = std::move(kv.value());
+        if (kv.key() == "device_id") out["stream_id"] = row.stream_id;
+        if (kv.key() == "recorded_offline") out["flags"] = flags;
+    }
+    if (!out.contains("stream_id")) out["stream_id"] = row.stream_id;
+    if (!out.contains("flags")) out["flags"] = std::move(flags);
+    out["received_at"] = row.received_at;
+    return out;
 }
 
 json::object crossings_page(const std::vector<CrossingRow>& rows, const CrossingFilter& filter) {
     json::array items;
     items.reserve(rows.size());
-    for (const auto& r : rows) items.push_back(in_contract_order(r.json));
+    for (const auto& r : rows) items.push_back(listed_crossing(r));
     json::value next = nullptr;
     if (!rows.empty() && rows.size() == static_cast<std::size_t>(filter.limit))
         next = std::to_string(rows.back().ingest_no);
@@ -134,12 +166,17 @@ std::string crossings_csv(const std::vector<CrossingRow>& rows, bool with_header
         const auto* tr = o.if_contains("transport");
         const json::object& traveler = t && t->is_object() ? t->get_object() : empty;
         const json::object& transport = tr && tr->is_object() ? tr->get_object() : empty;
+        std::string flags;
+        for (const auto& f : r.flags) flags += (flags.empty() ? "" : " ") + f;
         std::size_t i = 0;
         for (const char* col : kCsvColumns) {
             std::string_view c = col;
             std::string cell;
             if (c == "transport_mode") cell = field_text(transport, "mode");
             else if (c == "vehicle_plate") cell = field_text(transport, "vehicle_plate");
+            else if (c == "received_at") cell = r.received_at;
+            else if (c == "stream_id") cell = r.stream_id;
+            else if (c == "flags") cell = flags;
             else if (i >= 9 && i <= 17) cell = field_text(traveler, c);
             else cell = field_text(o, c);
             out += (i++ ? "," : "") + csv_cell(cell);

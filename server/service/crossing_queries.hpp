@@ -7,6 +7,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace borderlog::server::service {
@@ -20,7 +21,15 @@ CrossingFilter parse_crossing_filter(const std::map<std::string, std::string>& q
 // {"crossings":[...],"next_after":"N"|null}: next_after is the cursor for the following page.
 boost::json::object crossings_page(const std::vector<CrossingRow>& rows, const CrossingFilter& filter);
 
+// One crossing of a listing: the record in the contract's field order, with stream_id, flags (the
+// column) and received_at.
+boost::json::object listed_crossing(const CrossingRow& row);
+
 // One header line, then one line per crossing (RFC 4180 quoting).
 std::string crossings_csv(const std::vector<CrossingRow>& rows, bool with_header);
+
+// One CSV cell: quoted when it holds , ; tab " CR or LF, and with a formula defused (a leading ') at
+// its start and after every , ; or tab, where a spreadsheet may start a new field.
+std::string csv_cell(std::string_view value);
 
 }  // namespace borderlog::server::service

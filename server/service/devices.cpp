@@ -7,6 +7,8 @@
 
 #include <boost/json.hpp>
 
+#include <charconv>
+
 namespace borderlog::server::service {
 
 namespace json = boost::json;
@@ -81,11 +83,29 @@ Heartbeat parse_heartbeat(const json::value& body) {
     return b;
 }
 
-json::object reconcile_json(const std::string& device_id, const Reconciliation& rec) {
+ReconcileQuery parse_reconcile_query(const std::map<std::string, std::string>& query) {
+    ReconcileQuery q;
+    for (const auto& [key, value] : query) {
+        if (key == "after") {
+            const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), q.after);
+            if (ec != std::errc{} || end != value.data() + value.size() || q.after < 0)
+                throw core::ValidationError("after", "must be a whole number >= 0");
+        } else if (key == "stream") {
+            if (!value.empty() && !core::is_uuid(value)) throw core::ValidationError("stream", "must be a stream id (a UUID)");
+            q.stream_id = core::canonical_uuid(value);
+        } else {
+            throw core::ValidationError(key, "is not a known parameter");
+        }
+    }
+    return q;
+}
+
+json::object reconcile_json(const std::string& device_id, const Reconciliation& rec, const std::string& server_time) {
     json::array missing;
     for (const auto& [from, to] : rec.missing) missing.push_back(json::array{from, to});
-    return {{"device_id", device_id}, {"received", rec.received}, {"max_seq", rec.max_seq},
-            {"missing", std::move(missing)}, {"truncated", rec.truncated}};
+    return {{"device_id", device_id},     {"stream_id", rec.stream_id},         {"received", rec.received},
+            {"quarantined", rec.quarantined}, {"max_seq", rec.max_seq},         {"missing", std::move(missing)},
+            {"truncated", rec.truncated}, {"server_time", server_time}};
 }
 
 bool may_act_for_device(const Principal& caller, const std::string& device_id) {

@@ -1,12 +1,31 @@
 #include "server/service/ingest.hpp"
 
 #include "core/crossing_json.hpp"
+#include "core/time.hpp"
 
 #include <boost/json.hpp>
+
+#include <algorithm>
+#include <chrono>
 
 namespace borderlog::server::service {
 
 namespace json = boost::json;
+
+namespace {
+
+// The quarantine's key of a refused record, read as leniently as it came.
+void note_as_sent(const json::value& record, PlannedRecord& planned) {
+    planned.raw = json::serialize(record);
+    const auto* obj = record.if_object();
+    if (!obj) return;
+    if (const auto* v = obj->if_contains("stream_id"); v && v->is_string())
+        planned.stream_id = std::string(v->get_string().subview(0, std::min<std::size_t>(v->get_string().size(), 64)));
+    if (const auto* v = obj->if_contains("seq"); v && v->is_int64()) planned.seq = v->get_int64();
+    if (planned.id.size() > 64) planned.id.resize(64);
+}
+
+}  // namespace
 
 PlannedRecord plan_record(const json::value& record, const Principal& caller, int current_year) {
     PlannedRecord planned;
@@ -24,6 +43,7 @@ PlannedRecord plan_record(const json::value& record, const Principal& caller, in
     } catch (const core::ValidationError& e) {
         planned.refusal = Refusal{"invalid_field", e.first().field + " " + e.first().message, e.first().field};
     }
+    if (planned.refusal) note_as_sent(record, planned);
     return planned;
 }
 
@@ -41,16 +61,33 @@ std::vector<PlannedRecord> plan_batch(const json::value& body, const Principal& 
 }
 
 Refusal refusal_for(InsertStatus status) {
-    switch (status) {
-    case InsertStatus::id_conflict:
-        return {"id_conflict", "this id is already stored with other content", ""};
-    case InsertStatus::seq_conflict:
-        return {"seq_conflict", "another record already holds this device's sequence number", ""};
-    case InsertStatus::unstorable:
-        return {"invalid_field", "a value is outside what the central database can store", ""};
-    default:
-        return {"", "", ""};
+    const StatusText text = refusal_text(status);
+    return {text.code, text.detail, text.field};
+}
+
+std::vector<RefusedRecord> refused_records(const std::vector<PlannedRecord>& plan, const Principal& caller) {
+    std::vector<RefusedRecord> out;
+    for (const auto& p : plan) {
+        if (!p.refusal || p.refusal->code == "forbidden") continue;
+        out.push_back(RefusedRecord{caller.device_id, caller.checkpoint_id, p.stream_id, p.seq, p.id, p.refusal->code,
+                                    p.refusal->detail, p.refusal->field, p.raw});
     }
+    return out;
+}
+
+std::optional<std::string> device_time_of(const json::value& body, std::string_view header) {
+    std::string_view text = header;
+    if (const auto* obj = body.if_object())
+        if (const auto* v = obj->if_contains("device_time"); v && v->is_string()) text = v->get_string();
+    if (text.empty() || text.size() > 64) return std::nullopt;
+    const auto t = core::parse_rfc3339(text);
+    // A clock before 1970 or thousands of years ahead says nothing worth keeping (nor can PostgreSQL hold it).
+    if (!t || *t < core::Millis{} || *t > core::Millis{std::chrono::hours{24 * 366 * 8000}}) return std::nullopt;
+    return core::format_rfc3339(*t);
+}
+
+json::object limits_json(std::size_t max_body_bytes) {
+    return {{"max_body_bytes", max_body_bytes}, {"max_batch_records", kMaxBatch}};
 }
 
 json::object single_result(const std::string& id, InsertStatus status) {

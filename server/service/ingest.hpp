@@ -8,8 +8,10 @@
 
 #include <boost/json/fwd.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace borderlog::server::service {
@@ -27,6 +29,10 @@ struct PlannedRecord {
     std::string id;  // as sent (may be empty or malformed when refused)
     std::optional<core::Crossing> crossing;  // set when the record may be stored
     std::optional<Refusal> refusal;
+    // When refused: what the quarantine keeps of it, read from the record as sent.
+    std::string stream_id;
+    std::optional<std::int64_t> seq;
+    std::string raw;  // the record as received (JSON)
 };
 
 // One record from a device: parsed, validated, and checked to belong to the caller's device.
@@ -37,6 +43,18 @@ PlannedRecord plan_record(const boost::json::value& record, const Principal& cal
 std::vector<PlannedRecord> plan_batch(const boost::json::value& body, const Principal& caller, int current_year);
 
 Refusal refusal_for(InsertStatus status);
+
+// The records of `plan` refused for their content, as the quarantine keeps them: under the caller's
+// device and checkpoint (a refused record's own may not be trusted). A forbidden record is not among
+// them: it refuses the whole request.
+std::vector<RefusedRecord> refused_records(const std::vector<PlannedRecord>& plan, const Principal& caller);
+
+// The device's clock as a request states it: the batch's "device_time", or the X-Device-Time header.
+// Nullopt when absent or unreadable (it is a measurement, never a reason to refuse records).
+std::optional<std::string> device_time_of(const boost::json::value& body, std::string_view header);
+
+// What the centre tells devices of its limits (GET /api/v1/token): they size their batches under them.
+boost::json::object limits_json(std::size_t max_body_bytes);
 
 // {"id","status"} for one stored or duplicate record.
 boost::json::object single_result(const std::string& id, InsertStatus status);

@@ -75,7 +75,7 @@ void Pool::stop() {
 
 void Pool::run_inserts(Store* store, std::vector<PendingInsert>& group) {
     try {
-        if (!store) throw std::runtime_error("database unavailable");
+        if (!store) throw DatabaseUnavailable("no database connection");
         std::vector<const core::Crossing*> crossings;
         crossings.reserve(group.size());
         for (const auto& p : group) crossings.push_back(p.crossing);

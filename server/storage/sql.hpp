@@ -4,22 +4,42 @@
 
 namespace borderlog::server::sql {
 
-// $1: a JSON array of rows (see Store::insert_crossings). Rows that collide with an existing id or
-// (device_id, seq) are skipped; the statement returns the ids it inserted.
+// Every transaction that stores crossings pins this, whatever the database or role default: an answer
+// "stored" is sent only after a COMMIT that is durable.
+inline constexpr const char* kDurableCommit = "SET LOCAL synchronous_commit = on";
+
+// Around each crossing stored alone, so that one PostgreSQL refuses fails without the others.
+inline constexpr const char* kSavepoint = "SAVEPOINT one_crossing";
+inline constexpr const char* kReleaseSavepoint = "RELEASE SAVEPOINT one_crossing";
+inline constexpr const char* kRollbackToSavepoint = "ROLLBACK TO SAVEPOINT one_crossing";
+
+// $1: a JSON array of rows (see Store::ingest). Rows that collide with an existing id or (device_id,
+// stream_id, seq) are skipped; the statement returns the ids it inserted. A quarantined record that is
+// now stored (carried over into a new stream, or sent again after a fix) leaves the quarantine.
 inline constexpr const char* kInsertCrossings = R"SQL(
-INSERT INTO crossings (id, device_id, seq, checkpoint_id, lane, direction, occurred_at, officer_id,
-                       document_type, document_number, issuing_country, nationality, surname, given_names,
-                       birth_date, sex, expiry_date, transport_mode, vehicle_plate, recorded_offline, record)
-SELECT r.id, r.device_id, r.seq, r.checkpoint_id, r.lane, r.direction, r.occurred_at, r.officer_id,
-       r.document_type, r.document_number, r.issuing_country, r.nationality, r.surname, r.given_names,
-       r.birth_date, r.sex, r.expiry_date, r.transport_mode, r.vehicle_plate, r.recorded_offline, r.record
-FROM jsonb_to_recordset($1::jsonb) AS r(
-       id uuid, device_id text, seq bigint, checkpoint_id text, lane text, direction text,
-       occurred_at timestamptz, officer_id text, document_type text, document_number text,
-       issuing_country text, nationality text, surname text, given_names text, birth_date date, sex text,
-       expiry_date date, transport_mode text, vehicle_plate text, recorded_offline boolean, record jsonb)
-ON CONFLICT DO NOTHING
-RETURNING id::text
+WITH ins AS (
+    INSERT INTO crossings (id, device_id, stream_id, seq, checkpoint_id, lane, direction, occurred_at, officer_id,
+                           document_type, document_number, issuing_country, nationality, surname, given_names,
+                           birth_date, sex, expiry_date, transport_mode, vehicle_plate, recorded_offline, flags,
+                           paper_ref, record)
+    SELECT r.id, r.device_id, r.stream_id, r.seq, r.checkpoint_id, r.lane, r.direction, r.occurred_at, r.officer_id,
+           r.document_type, r.document_number, r.issuing_country, r.nationality, r.surname, r.given_names,
+           r.birth_date, r.sex, r.expiry_date, r.transport_mode, r.vehicle_plate, r.recorded_offline, r.flags,
+           r.paper_ref, r.record
+    FROM jsonb_to_recordset($1::jsonb) AS r(
+           id uuid, device_id text, stream_id text, seq bigint, checkpoint_id text, lane text, direction text,
+           occurred_at timestamptz, officer_id text, document_type text, document_number text,
+           issuing_country text, nationality text, surname text, given_names text, birth_date date, sex text,
+           expiry_date date, transport_mode text, vehicle_plate text, recorded_offline boolean, flags text[],
+           paper_ref text, record jsonb)
+    ON CONFLICT DO NOTHING
+    RETURNING id, device_id
+), released AS (
+    UPDATE rejected_records q SET released_at = now(), released_by = 'ingest', release_result = 'stored'
+    FROM ins
+    WHERE q.released_at IS NULL AND q.record_id = ins.id::text AND q.device_id = ins.device_id
+)
+SELECT id::text FROM ins
 )SQL";
 
 // $1: the same JSON array. For each position (from 1) whose id is stored, whether the stored content
@@ -30,10 +50,30 @@ FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(item, ord)
 JOIN crossings c ON c.id = (e.item ->> 'id')::uuid
 )SQL";
 
+// $1: a JSON array of refused records (see RefusedRecord). The same record refused again counts one
+// more attempt on its entry, which is open again; it never makes a second entry.
+inline constexpr const char* kQuarantine = R"SQL(
+INSERT INTO rejected_records AS q (device_id, checkpoint_id, stream_id, seq, record_id, code, detail, field, body)
+SELECT r.device_id, r.checkpoint_id, coalesce(r.stream_id, ''), r.seq, r.record_id, r.code, r.detail, r.field, r.body
+FROM jsonb_to_recordset($1::jsonb) AS r(device_id text, checkpoint_id text, stream_id text, seq bigint,
+                                        record_id text, code text, detail text, field text, body text)
+ON CONFLICT (device_id, stream_id, coalesce(seq, -1), coalesce(record_id, '')) DO UPDATE SET
+    attempts = q.attempts + 1, checkpoint_id = EXCLUDED.checkpoint_id, code = EXCLUDED.code,
+    detail = EXCLUDED.detail, field = EXCLUDED.field, body = EXCLUDED.body, released_at = NULL
+)SQL";
+
+// $1 device, $2 checkpoint, $3 the device's time: the offset of its clock to the server's.
+inline constexpr const char* kNoteDeviceClock = R"SQL(
+INSERT INTO devices (device_id, checkpoint_id, clock_offset_ms, clock_offset_at)
+VALUES ($1, $2, round(extract(epoch FROM ($3::timestamptz - statement_timestamp())) * 1000)::bigint, now())
+ON CONFLICT (device_id) DO UPDATE SET
+    clock_offset_ms = EXCLUDED.clock_offset_ms, clock_offset_at = EXCLUDED.clock_offset_at
+)SQL";
+
 inline constexpr const char* kListCrossings = R"SQL(
-SELECT ingest_no,
-       (record || jsonb_build_object('received_at',
-            to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))::text
+SELECT ingest_no, record::text,
+       to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       stream_id, array_to_json(flags)::text
 FROM crossings
 WHERE ($1::text IS NULL OR checkpoint_id = $1)
   AND ($2::text IS NULL OR device_id = $2)
@@ -47,27 +87,87 @@ ORDER BY ingest_no
 LIMIT $9
 )SQL";
 
+// Reconcile counts a sequence number as accounted for when it is stored, or refused and quarantined (a
+// refused record is not lost). Quarantined seqs outside 1..2^53-1 were unreadable and count for nothing.
+// $1 device, $2 stream: stored, quarantined only, highest and lowest seq accounted for.
 inline constexpr const char* kReconcileSummary = R"SQL(
-SELECT count(*), coalesce(max(seq), 0), coalesce(min(seq), 0) FROM crossings WHERE device_id = $1
+SELECT (SELECT count(*) FROM crossings WHERE device_id = $1 AND stream_id = $2),
+       (SELECT count(DISTINCT q.seq) FROM rejected_records q
+         WHERE q.device_id = $1 AND q.stream_id = $2 AND q.released_at IS NULL
+           AND q.seq BETWEEN 1 AND 9007199254740991
+           AND NOT EXISTS (SELECT 1 FROM crossings c WHERE c.device_id = $1 AND c.stream_id = $2 AND c.seq = q.seq)),
+       coalesce(max(seq), 0), coalesce(min(seq), 0)
+FROM (SELECT seq FROM crossings WHERE device_id = $1 AND stream_id = $2
+      UNION ALL
+      SELECT seq FROM rejected_records
+       WHERE device_id = $1 AND stream_id = $2 AND seq BETWEEN 1 AND 9007199254740991) accounted
 )SQL";
 
-// Runs of missing sequence numbers between the ones stored, starting after $3.
+// Runs of sequence numbers neither stored nor quarantined, between those that are, starting after $4;
+// at most $3 of them.
 inline constexpr const char* kReconcileGaps = R"SQL(
 SELECT seq + 1, next_seq - 1
-FROM (SELECT seq, lead(seq) OVER (ORDER BY seq) AS next_seq FROM crossings WHERE device_id = $1) s
-WHERE next_seq > seq + 1 AND seq + 1 > $3
+FROM (SELECT seq, lead(seq) OVER (ORDER BY seq) AS next_seq
+      FROM (SELECT seq FROM crossings WHERE device_id = $1 AND stream_id = $2
+            UNION
+            SELECT seq FROM rejected_records
+             WHERE device_id = $1 AND stream_id = $2 AND seq BETWEEN 1 AND 9007199254740991) accounted) s
+WHERE next_seq > seq + 1 AND seq + 1 > $4
 ORDER BY seq
-LIMIT $2
+LIMIT $3
 )SQL";
 
+// $1 device, $2 checkpoint, $3 state (open | released | all), $4 after id, $5 limit.
+inline constexpr const char* kListRejected = R"SQL(
+SELECT id, to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), device_id, checkpoint_id,
+       stream_id, seq, coalesce(record_id, ''), code, detail, coalesce(field, ''), body, attempts,
+       coalesce(to_char(released_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), ''),
+       coalesce(released_by, ''), coalesce(release_result, '')
+FROM rejected_records
+WHERE ($1::text IS NULL OR device_id = $1) AND ($2::text IS NULL OR checkpoint_id = $2)
+  AND ($3 = 'all' OR ($3 = 'open') = (released_at IS NULL)) AND id > $4
+ORDER BY id
+LIMIT $5
+)SQL";
+
+// The same columns for one entry.
+inline constexpr const char* kFindRejected = R"SQL(
+SELECT id, to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), device_id, checkpoint_id,
+       stream_id, seq, coalesce(record_id, ''), code, detail, coalesce(field, ''), body, attempts,
+       coalesce(to_char(released_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), ''),
+       coalesce(released_by, ''), coalesce(release_result, '')
+FROM rejected_records WHERE id = $1
+)SQL";
+
+// Held for the length of a release, so that two releases of one entry cannot both store it.
+inline constexpr const char* kLockRejected =
+    "SELECT released_at IS NOT NULL FROM rejected_records WHERE id = $1 FOR UPDATE";
+
+// $1 id, $2 result (stored | duplicate | refused), $3 by, $4 code, $5 detail, $6 field: a release that
+// stored the record closes the entry; one that was refused again leaves it open with the new reason.
+inline constexpr const char* kNoteRelease = R"SQL(
+UPDATE rejected_records SET
+    released_at = CASE WHEN $2 = 'refused' THEN NULL ELSE now() END,
+    released_by = $3, release_result = $2,
+    code = CASE WHEN $2 = 'refused' THEN $4 ELSE code END,
+    detail = CASE WHEN $2 = 'refused' THEN $5 ELSE detail END,
+    field = CASE WHEN $2 = 'refused' THEN nullif($6, '') ELSE field END
+WHERE id = $1
+)SQL";
+
+// The device's clock offset is kept from each heartbeat that says its time.
 inline constexpr const char* kUpsertDevice = R"SQL(
 INSERT INTO devices (device_id, checkpoint_id, last_seen_at, pending, oldest_pending_at, last_seq, rejected,
-                     device_time, lanes)
-VALUES ($1, $2, now(), $3, $4::timestamptz, $5, $6, $7::timestamptz, $8::jsonb)
+                     device_time, lanes, clock_offset_ms, clock_offset_at)
+VALUES ($1, $2, now(), $3, $4::timestamptz, $5, $6, $7::timestamptz, $8::jsonb,
+        round(extract(epoch FROM ($7::timestamptz - statement_timestamp())) * 1000)::bigint,
+        CASE WHEN $7::timestamptz IS NULL THEN NULL ELSE now() END)
 ON CONFLICT (device_id) DO UPDATE SET
     checkpoint_id = EXCLUDED.checkpoint_id, last_seen_at = now(), pending = EXCLUDED.pending,
     oldest_pending_at = EXCLUDED.oldest_pending_at, last_seq = EXCLUDED.last_seq,
-    rejected = EXCLUDED.rejected, device_time = EXCLUDED.device_time, lanes = EXCLUDED.lanes
+    rejected = EXCLUDED.rejected, device_time = EXCLUDED.device_time, lanes = EXCLUDED.lanes,
+    clock_offset_ms = coalesce(EXCLUDED.clock_offset_ms, devices.clock_offset_ms),
+    clock_offset_at = coalesce(EXCLUDED.clock_offset_at, devices.clock_offset_at)
 )SQL";
 
 inline constexpr const char* kInsertToken = R"SQL(

@@ -6,6 +6,8 @@
 #include <boost/json.hpp>
 #include <pqxx/pqxx>
 
+#include <set>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -18,6 +20,7 @@ struct Store::Impl {
         // The ingest statements run for every batch: parse and plan them once per connection.
         conn.prepare("insert_crossings", sql::kInsertCrossings);
         conn.prepare("compare_stored", sql::kCompareStored);
+        conn.prepare("quarantine", sql::kQuarantine);
     }
     pqxx::connection conn;
 };
@@ -27,15 +30,61 @@ Store::~Store() = default;
 
 bool Store::is_open() const { return impl_->conn.is_open(); }
 
+bool is_unavailable(const std::exception& error) {
+    if (dynamic_cast<const DatabaseUnavailable*>(&error) || dynamic_cast<const pqxx::broken_connection*>(&error) ||
+        dynamic_cast<const pqxx::in_doubt_error*>(&error))
+        return true;
+    const auto* sql_error = dynamic_cast<const pqxx::sql_error*>(&error);
+    if (!sql_error) return false;
+    const std::string state = sql_error->sqlstate();
+    return state.rfind("08", 0) == 0     // connection exception
+           || state == "57014"           // query_canceled: statement_timeout
+           || state == "55P03"           // lock_not_available: lock_timeout
+           || state.rfind("57P0", 0) == 0  // admin or crash shutdown, cannot connect now
+           || state == "53300";          // too_many_connections
+}
+
+bool is_database_error(const std::exception& error) { return dynamic_cast<const pqxx::failure*>(&error) != nullptr; }
+
+std::string loggable(const std::exception& error) {
+    std::string text = error.what();
+    text = text.substr(0, text.find('\n'));
+    if (const auto* sql_error = dynamic_cast<const pqxx::sql_error*>(&error))
+        return "SQLSTATE " + sql_error->sqlstate() + ": " + text;
+    return text;
+}
+
+StatusText refusal_text(InsertStatus status) {
+    switch (status) {
+    case InsertStatus::id_conflict:
+        return {"id_conflict", "this id is already stored with other content", "id"};
+    case InsertStatus::seq_conflict:
+        return {"seq_conflict", "another record already holds this sequence number of the device's stream", "seq"};
+    case InsertStatus::unstorable:
+        return {"invalid_field", "a value is outside what the central database can store", ""};
+    default:
+        return {"", "", ""};
+    }
+}
+
+std::vector<std::string> flags_at_ingest(const core::Crossing& x, core::Millis server_now) {
+    std::vector<std::string> flags = x.flags;
+    const auto at = core::parse_rfc3339(x.occurred_at);
+    if (at && *at > server_now + kClockSuspectAfter && !x.has_flag(kFlagClockSuspect))
+        flags.emplace_back(kFlagClockSuspect);
+    return flags;
+}
+
 namespace {
 
 json::value text_or_null(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
 
-// One row for jsonb_to_recordset: the typed columns and the canonical record.
-json::object insert_row(const core::Crossing& x) {
+// One row for jsonb_to_recordset: the typed columns and the record as the device sent it.
+json::object insert_row(const core::Crossing& x, core::Millis now) {
     json::object row;
     row["id"] = x.id;
     row["device_id"] = x.device_id;
+    row["stream_id"] = x.stream_id;
     row["seq"] = x.seq;
     row["checkpoint_id"] = x.checkpoint_id;
     row["lane"] = text_or_null(x.lane);
@@ -54,41 +103,33 @@ json::object insert_row(const core::Crossing& x) {
     row["transport_mode"] = text_or_null(x.transport.mode);
     row["vehicle_plate"] = text_or_null(x.transport.vehicle_plate);
     row["recorded_offline"] = x.recorded_offline;
+    json::array flags;
+    for (const auto& f : flags_at_ingest(x, now)) flags.emplace_back(f);
+    row["flags"] = std::move(flags);
+    row["paper_ref"] = text_or_null(x.paper_ref);
     row["record"] = core::to_json(x);
     return row;
 }
 
 const char* or_null(const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; }
 
-}  // namespace
-
-std::vector<InsertStatus> Store::insert_crossings(const std::vector<const core::Crossing*>& crossings) {
-    try {
-        return insert_together(crossings);
-    } catch (const pqxx::data_exception&) {
-        // One of them holds a value PostgreSQL refuses: store them one by one, so that only it fails.
-    }
-    std::vector<InsertStatus> out;
-    out.reserve(crossings.size());
-    for (const auto* x : crossings) {
-        try {
-            out.push_back(insert_together({x}).front());
-        } catch (const pqxx::data_exception&) {
-            out.push_back(InsertStatus::unstorable);
-        }
-    }
-    return out;
+// SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): one record holds what
+// validation let through but PostgreSQL refuses. Anything else is not the record's fault.
+bool is_data_error(const pqxx::sql_error& e) {
+    const std::string state = e.sqlstate();
+    return state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0;
 }
 
-std::vector<InsertStatus> Store::insert_together(const std::vector<const core::Crossing*>& crossings) {
+// Inserts the crossings in `tx` and says what became of each, in input order.
+std::vector<InsertStatus> insert_in(pqxx::transaction_base& tx, const std::vector<const core::Crossing*>& crossings,
+                                    core::Millis now) {
     std::vector<InsertStatus> out(crossings.size(), InsertStatus::seq_conflict);
     if (crossings.empty()) return out;
     json::array rows;
     rows.reserve(crossings.size());
-    for (const auto* x : crossings) rows.push_back(insert_row(*x));
+    for (const auto* x : crossings) rows.push_back(insert_row(*x, now));
     const std::string payload = json::serialize(rows);
 
-    pqxx::work tx(impl_->conn);
     std::unordered_set<std::string> inserted;
     for (const auto& r : tx.exec_prepared("insert_crossings", payload)) inserted.insert(r[0].as<std::string>());
     // Per position in the batch: whether the row stored under its id has its content.
@@ -97,8 +138,6 @@ std::vector<InsertStatus> Store::insert_together(const std::vector<const core::C
         for (const auto& r : tx.exec_prepared("compare_stored", payload))
             same_content[r[0].as<std::size_t>() - 1] = r[1].as<bool>();
     }
-    tx.commit();
-
     const bool all_inserted = inserted.size() == crossings.size();
     for (std::size_t i = 0; i < crossings.size(); ++i) {
         const auto it = same_content.find(i);
@@ -112,34 +151,213 @@ std::vector<InsertStatus> Store::insert_together(const std::vector<const core::C
     return out;
 }
 
+// The same, each crossing in a savepoint of its own: one PostgreSQL refuses fails alone. (Savepoints by
+// statement: libpqxx 6.4's subtransaction does not open its savepoint before a prepared statement.)
+std::vector<InsertStatus> insert_each_alone(pqxx::dbtransaction& tx,
+                                            const std::vector<const core::Crossing*>& crossings, core::Millis now,
+                                            std::vector<std::string>& sqlstates) {
+    std::vector<InsertStatus> out;
+    out.reserve(crossings.size());
+    sqlstates.assign(crossings.size(), "");
+    for (std::size_t i = 0; i < crossings.size(); ++i) {
+        tx.exec(sql::kSavepoint);
+        try {
+            out.push_back(insert_in(tx, {crossings[i]}, now).front());
+            tx.exec(sql::kReleaseSavepoint);
+        } catch (const pqxx::sql_error& e) {
+            if (!is_data_error(e)) throw;
+            tx.exec(sql::kRollbackToSavepoint);
+            out.push_back(InsertStatus::unstorable);
+            sqlstates[i] = e.sqlstate();
+        }
+    }
+    return out;
+}
+
+json::object quarantine_row(const RefusedRecord& r) {
+    json::object row{{"device_id", r.device_id}, {"checkpoint_id", r.checkpoint_id}, {"stream_id", r.stream_id},
+                     {"record_id", text_or_null(r.record_id)}, {"code", r.code}, {"detail", r.detail},
+                     {"field", text_or_null(r.field)}, {"body", r.body}};
+    row["seq"] = r.seq ? json::value(*r.seq) : json::value(nullptr);
+    return row;
+}
+
+// Writes the refused records, and the crossings the database refused, into the quarantine.
+void quarantine(pqxx::transaction_base& tx, const IngestRequest& req, const std::vector<InsertStatus>& statuses,
+                const std::vector<std::string>& sqlstates) {
+    json::array rows;
+    std::set<std::tuple<std::string, std::string, std::int64_t, std::string>> keys;  // one row per key
+    const auto add = [&](const RefusedRecord& r) {
+        if (keys.emplace(r.device_id, r.stream_id, r.seq.value_or(-1), r.record_id).second)
+            rows.push_back(quarantine_row(r));
+    };
+    for (const auto& r : req.refused) add(r);
+    for (std::size_t i = 0; i < statuses.size(); ++i) {
+        if (statuses[i] == InsertStatus::stored || statuses[i] == InsertStatus::duplicate) continue;
+        const core::Crossing& x = *req.crossings[i];
+        const StatusText text = refusal_text(statuses[i]);
+        std::string detail = text.detail;
+        if (i < sqlstates.size() && !sqlstates[i].empty()) detail += " (SQLSTATE " + sqlstates[i] + ")";
+        add(RefusedRecord{x.device_id, x.checkpoint_id, x.stream_id, x.seq, x.id, text.code, detail, text.field,
+                          core::canonical_json(x)});
+    }
+    if (!rows.empty()) tx.exec_prepared("quarantine", json::serialize(rows));
+}
+
+std::vector<InsertStatus> store_request(pqxx::dbtransaction& tx, const IngestRequest& req, bool each_alone,
+                                        core::Millis now) {
+    tx.exec(sql::kDurableCommit);
+    std::vector<std::string> sqlstates;
+    const std::vector<InsertStatus> statuses =
+        each_alone ? insert_each_alone(tx, req.crossings, now, sqlstates) : insert_in(tx, req.crossings, now);
+    quarantine(tx, req, statuses, sqlstates);
+    if (req.clock)
+        tx.exec_params(sql::kNoteDeviceClock, req.clock->device_id, req.clock->checkpoint_id, req.clock->device_time);
+    return statuses;
+}
+
+RejectedRow rejected_row(const pqxx::row& r) {
+    RejectedRow out;
+    out.id = r[0].as<std::int64_t>();
+    out.received_at = r[1].as<std::string>();
+    out.device_id = r[2].as<std::string>();
+    out.checkpoint_id = r[3].as<std::string>();
+    out.stream_id = r[4].as<std::string>();
+    if (!r[5].is_null()) out.seq = r[5].as<std::int64_t>();
+    out.record_id = r[6].as<std::string>();
+    out.code = r[7].as<std::string>();
+    out.detail = r[8].as<std::string>();
+    out.field = r[9].as<std::string>();
+    out.body = r[10].as<std::string>();
+    out.attempts = r[11].as<std::int64_t>();
+    out.released_at = r[12].as<std::string>();
+    out.released_by = r[13].as<std::string>();
+    out.release_result = r[14].as<std::string>();
+    return out;
+}
+
+}  // namespace
+
+std::vector<InsertStatus> Store::insert_crossings(const std::vector<const core::Crossing*>& crossings) {
+    return ingest(IngestRequest{crossings, {}, {}});
+}
+
+std::vector<InsertStatus> Store::ingest(const IngestRequest& req) {
+    const core::Millis now = core::now_millis();
+    try {
+        pqxx::work tx(impl_->conn);
+        auto statuses = store_request(tx, req, false, now);
+        tx.commit();
+        return statuses;
+    } catch (const pqxx::sql_error& e) {
+        if (!is_data_error(e)) throw;
+        // One of them holds a value PostgreSQL refuses: again, each in a savepoint, so that only it fails.
+    }
+    pqxx::work tx(impl_->conn);
+    auto statuses = store_request(tx, req, true, now);
+    tx.commit();
+    return statuses;
+}
+
 std::vector<CrossingRow> Store::list_crossings(const CrossingFilter& f) {
     pqxx::read_transaction tx(impl_->conn);
     std::vector<CrossingRow> rows;
     for (const auto& r : tx.exec_params(sql::kListCrossings, or_null(f.checkpoint), or_null(f.device),
                                         or_null(f.direction), or_null(f.doc_country), or_null(f.doc_number),
                                         or_null(f.from), or_null(f.to), f.after, f.limit)) {
-        rows.push_back({r[0].as<std::int64_t>(), r[1].as<std::string>()});
+        CrossingRow row{r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(),
+                        r[3].as<std::string>(), {}};
+        const json::value flags = json::parse(r[4].as<std::string>());
+        for (const auto& flag : flags.as_array()) row.flags.emplace_back(flag.as_string());
+        rows.push_back(std::move(row));
     }
     return rows;
 }
 
-Reconciliation Store::reconcile(const std::string& device_id, std::size_t max_ranges, std::int64_t after_seq) {
+Reconciliation Store::reconcile(const std::string& device_id, const std::string& stream_id, std::size_t max_ranges,
+                                std::int64_t after_seq) {
     pqxx::read_transaction tx(impl_->conn);
     Reconciliation rec;
-    const auto summary = tx.exec_params1(sql::kReconcileSummary, device_id);
+    rec.stream_id = stream_id;
+    const auto summary = tx.exec_params1(sql::kReconcileSummary, device_id, stream_id);
     rec.received = summary[0].as<std::int64_t>();
-    rec.max_seq = summary[1].as<std::int64_t>();
-    const auto min_seq = summary[2].as<std::int64_t>();
+    rec.quarantined = summary[1].as<std::int64_t>();
+    rec.max_seq = summary[2].as<std::int64_t>();
+    const auto min_seq = summary[3].as<std::int64_t>();
     if (min_seq > 1 && after_seq < 1) rec.missing.emplace_back(1, min_seq - 1);
     // One more than asked for tells whether the answer is complete.
-    for (const auto& r : tx.exec_params(sql::kReconcileGaps, device_id, static_cast<std::int64_t>(max_ranges) + 1,
-                                        after_seq))
+    for (const auto& r : tx.exec_params(sql::kReconcileGaps, device_id, stream_id,
+                                        static_cast<std::int64_t>(max_ranges) + 1, after_seq))
         rec.missing.emplace_back(r[0].as<std::int64_t>(), r[1].as<std::int64_t>());
     if (rec.missing.size() > max_ranges) {
         rec.missing.resize(max_ranges);
         rec.truncated = true;
     }
     return rec;
+}
+
+std::vector<RejectedRow> Store::list_rejected(const RejectedFilter& f) {
+    pqxx::read_transaction tx(impl_->conn);
+    std::vector<RejectedRow> rows;
+    for (const auto& r : tx.exec_params(sql::kListRejected, or_null(f.device), or_null(f.checkpoint), f.state, f.after,
+                                        f.limit))
+        rows.push_back(rejected_row(r));
+    return rows;
+}
+
+std::optional<RejectedRow> Store::find_rejected(std::int64_t id) {
+    pqxx::read_transaction tx(impl_->conn);
+    const auto r = tx.exec_params(sql::kFindRejected, id);
+    if (r.empty()) return std::nullopt;
+    return rejected_row(r[0]);
+}
+
+ReleaseResult Store::release_rejected(std::int64_t id, const core::Crossing* crossing, const RefusedRecord* refusal,
+                                      const std::string& released_by, const AuditEvent& audit) {
+    ReleaseResult result;
+    pqxx::work tx(impl_->conn);
+    tx.exec(sql::kDurableCommit);
+    const auto lock = tx.exec_params(sql::kLockRejected, id);
+    if (lock.empty()) return result;
+    if (lock[0][0].as<bool>()) {
+        result.kind = ReleaseResult::Kind::already_released;
+        result.row = rejected_row(tx.exec_params1(sql::kFindRejected, id));
+        return result;
+    }
+    InsertStatus status = InsertStatus::unstorable;
+    std::vector<std::string> sqlstates;
+    if (crossing) status = insert_each_alone(tx, {crossing}, core::now_millis(), sqlstates).front();
+    std::string word;
+    if (crossing && (status == InsertStatus::stored || status == InsertStatus::duplicate)) {
+        result.kind = status == InsertStatus::stored ? ReleaseResult::Kind::stored : ReleaseResult::Kind::duplicate;
+        word = status == InsertStatus::stored ? "stored" : "duplicate";
+    } else {
+        result.kind = ReleaseResult::Kind::refused;
+        word = "refused";
+        if (crossing) {
+            const StatusText text = refusal_text(status);
+            result.code = text.code;
+            result.detail = text.detail;
+            result.field = text.field;
+        } else if (refusal) {
+            result.code = refusal->code;
+            result.detail = refusal->detail;
+            result.field = refusal->field;
+        }
+    }
+    tx.exec_params(sql::kNoteRelease, id, word, released_by, result.code, result.detail, result.field);
+    // The audit line says what the release did, beside what the caller said of it.
+    json::object detail;
+    if (const json::value given = json::parse(audit.detail_json); given.is_object()) detail = given.get_object();
+    detail["result"] = word;
+    if (!result.code.empty()) detail["code"] = result.code;
+    const auto opt = [](const std::string& v) { return v.empty() ? nullptr : v.c_str(); };
+    tx.exec_params(sql::kAppendAudit, audit.token_id == 0 ? std::optional<std::int64_t>{} : audit.token_id,
+                   opt(audit.role), opt(audit.actor), opt(audit.address), audit.action, opt(audit.target),
+                   json::serialize(detail));
+    result.row = rejected_row(tx.exec_params1(sql::kFindRejected, id));
+    tx.commit();
+    return result;
 }
 
 void Store::record_heartbeat(const std::string& device_id, const std::string& checkpoint_id, const Heartbeat& b) {

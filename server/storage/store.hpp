@@ -3,15 +3,34 @@
 #pragma once
 
 #include "core/crossing.hpp"
+#include "core/time.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 namespace borderlog::server {
+
+// No connection to the database can be had now. Thrown by storage code that has none to use.
+class DatabaseUnavailable : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Whether a database failure means the database cannot be reached now: the connection is lost, it
+// timed out (statement or lock timeout), it is shutting down, or none can be had. Those are answered
+// 503 database_unavailable; any other failure is a fault of its own (500), never "unavailable".
+bool is_unavailable(const std::exception& error);
+// Whether `error` came from the database (libpqxx), and what of it may be logged: its SQLSTATE and first
+// line, never the DETAIL that can quote a row's values (a traveller's data).
+bool is_database_error(const std::exception& error);
+std::string loggable(const std::exception& error);
 
 // Who is calling: what a token stands for.
 struct Principal {
@@ -43,15 +62,66 @@ struct CrossingFilter {
     int limit = 100;
 };
 
+// The code word and text of a refusal the database found (id_conflict, seq_conflict, a value it cannot
+// hold): what the device is answered and what the quarantine keeps.
+struct StatusText {
+    const char* code;
+    const char* detail;
+    const char* field;
+};
+StatusText refusal_text(InsertStatus status);
+
+// A record refused for its content or for a conflict, kept centrally in quarantine (rejected_records).
+struct RefusedRecord {
+    std::string device_id;      // the caller's device: a refused record's own fields are not trusted
+    std::string checkpoint_id;  // the caller's checkpoint
+    std::string stream_id;      // as sent; '' when absent or unreadable
+    std::optional<std::int64_t> seq;  // as sent; none when unreadable
+    std::string record_id;            // the id as sent; '' when absent
+    std::string code;
+    std::string detail;
+    std::string field;
+    std::string body;  // the record as received (JSON text)
+};
+
+// What a device's clock said when it sent a request: the centre keeps the offset to its own clock.
+struct DeviceClock {
+    std::string device_id;
+    std::string checkpoint_id;
+    std::string device_time;  // RFC 3339
+};
+
+// One request's worth of ingest, stored in one transaction: the crossings, the records refused before
+// storage (quarantined beside them), and the device's clock.
+struct IngestRequest {
+    std::vector<const core::Crossing*> crossings;
+    std::vector<RefusedRecord> refused;
+    std::optional<DeviceClock> clock;
+};
+
+// A record whose occurred_at lies further than this after the server's clock at ingest is stored with
+// the flag clock_suspect (never refused): the terminal's clock is likely wrong.
+inline constexpr std::chrono::minutes kClockSuspectAfter{10};
+inline constexpr std::string_view kFlagClockSuspect = "clock_suspect";
+
+// The flags column of a stored crossing: what the device said, and clock_suspect when its time lies
+// more than kClockSuspectAfter after `server_now`.
+std::vector<std::string> flags_at_ingest(const core::Crossing& crossing, core::Millis server_now);
+
 struct CrossingRow {
     std::int64_t ingest_no = 0;
-    std::string json;  // the stored record with received_at added
+    std::string json;  // the stored record as the device sent it
+    std::string received_at;
+    std::string stream_id;
+    std::vector<std::string> flags;  // the flags column: the device's and the server's (clock_suspect)
 };
 
 struct Reconciliation {
-    std::int64_t received = 0;
-    std::int64_t max_seq = 0;
-    std::vector<std::pair<std::int64_t, std::int64_t>> missing;  // inclusive ranges
+    std::string stream_id;        // '' is the legacy stream of records sent without one
+    std::int64_t received = 0;    // stored crossings of the stream
+    std::int64_t quarantined = 0;  // seqs held only in quarantine (refused, not released)
+    std::int64_t max_seq = 0;      // the highest seq accounted for, stored or quarantined
+    std::vector<std::pair<std::int64_t, std::int64_t>> missing;  // inclusive ranges: neither stored nor quarantined
     bool truncated = false;  // more ranges follow the last one given
 };
 
@@ -67,6 +137,39 @@ struct RecordLatency {
     std::int64_t p50 = 0;
     std::int64_t p99 = 0;
     std::int64_t count = 0;
+};
+
+// Listing the quarantine.
+struct RejectedFilter {
+    std::optional<std::string> device, checkpoint;
+    std::string state = "open";  // open | released | all
+    std::int64_t after = 0;      // the cursor: entries after this id
+    int limit = 100;
+};
+
+struct RejectedRow {
+    std::int64_t id = 0;
+    std::string received_at;
+    std::string device_id;
+    std::string checkpoint_id;
+    std::string stream_id;
+    std::optional<std::int64_t> seq;
+    std::string record_id;
+    std::string code;
+    std::string detail;
+    std::string field;
+    std::string body;
+    std::int64_t attempts = 0;
+    std::string released_at;  // empty while open
+    std::string released_by;
+    std::string release_result;  // stored | duplicate | refused (the last release attempt)
+};
+
+// What became of a release: the record ingested again from its quarantined body.
+struct ReleaseResult {
+    enum class Kind { not_found, already_released, stored, duplicate, refused } kind = Kind::not_found;
+    std::string code, detail, field;  // why, when refused
+    RejectedRow row;                  // the entry after the release
 };
 
 struct Heartbeat {
@@ -163,12 +266,24 @@ public:
     bool is_open() const;
 
     // Inserts all in one transaction and returns, in input order, what became of each. Returns only
-    // after COMMIT. Crossings must already be valid.
+    // after COMMIT. Crossings must already be valid. A crossing refused for a conflict or a value
+    // PostgreSQL cannot hold is refused alone and quarantined in the same transaction.
     std::vector<InsertStatus> insert_crossings(const std::vector<const core::Crossing*>& crossings);
+    // The same, with the records refused before storage quarantined and the device's clock noted, all
+    // in the one transaction (synchronous_commit on: "stored" means durable).
+    std::vector<InsertStatus> ingest(const IngestRequest& request);
 
     std::vector<CrossingRow> list_crossings(const CrossingFilter& filter);
-    // The missing ranges that start after `after_seq`, at most `max_ranges` of them.
-    Reconciliation reconcile(const std::string& device_id, std::size_t max_ranges, std::int64_t after_seq = 0);
+    // The missing ranges of one stream of a device that start after `after_seq`, at most `max_ranges`.
+    Reconciliation reconcile(const std::string& device_id, const std::string& stream_id, std::size_t max_ranges,
+                             std::int64_t after_seq = 0);
+
+    std::vector<RejectedRow> list_rejected(const RejectedFilter& filter);
+    std::optional<RejectedRow> find_rejected(std::int64_t id);
+    // Ingests quarantined entry `id` again, in one transaction with the entry's update and `audit`:
+    // `crossing` is its body read again, or nullptr when it is still refused before storage (`refusal`).
+    ReleaseResult release_rejected(std::int64_t id, const core::Crossing* crossing, const RefusedRecord* refusal,
+                                   const std::string& released_by, const AuditEvent& audit);
     void record_heartbeat(const std::string& device_id, const std::string& checkpoint_id, const Heartbeat& beat);
 
     std::int64_t create_token(const std::string& token_hash, const Principal& principal);
@@ -202,7 +317,6 @@ public:
 
 private:
     struct Impl;
-    std::vector<InsertStatus> insert_together(const std::vector<const core::Crossing*>& crossings);
     std::unique_ptr<Impl> impl_;
 };
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The central-offline switch: devices get 503 central_offline, records queue on the checkpoint, the
-# switch goes back, and the running daemon drains the backlog. A `sync --once` started while the
-# daemon syncs the same data directory sends nothing twice.
+# The central-offline switch: devices get 503 central_offline (every device call, GET /api/v1/token
+# included), records queue on the checkpoint, the switch goes back, and the running daemon drains the
+# backlog. A `sync --once` started while the daemon syncs the same data directory sends nothing twice.
 source "$(dirname "$0")/lib.sh"
 
 create_database
@@ -32,6 +32,11 @@ code=$(curl -s -o "$WORK/answer.json" -D "$WORK/headers" -w '%{http_code}' -X PO
 [ "$code" = 503 ] || fail "a device call answered $code while central is offline, not 503"
 grep -q '"code":"central_offline"' "$WORK/answer.json" || fail "the 503 does not say central_offline"
 grep -qi '^Retry-After: 1' "$WORK/headers" || fail "the 503 has no Retry-After"
+# A device token may do nothing at the centre while it is offline, not even ask who it is (api.md).
+for target in /api/v1/token "/api/v1/devices/KAK-01/reconcile"; do
+    code=$(curl -s -o "$WORK/answer.json" -w '%{http_code}' -H "Authorization: Bearer $DEVICE_TOKEN" "http://127.0.0.1:$PORT$target")
+    [ "$code" = 503 ] && grep -q '"code":"central_offline"' "$WORK/answer.json" || fail "GET $target answered $code while offline"
+done
 
 for i in $(seq 1 50); do record exit "Q$i"; done
 queued() { [ "$(status_field "$WORK/cp" pending)" = 50 ] && [ "$(status_field "$WORK/cp" central)" = offline ]; }

@@ -56,12 +56,19 @@ statuses=$(grep -o '"status":"[a-z]*"' "$WORK/body" | cut -d'"' -f4 | tr '\n' ' 
 [ "$(central_count)" = 3 ] || fail "the batch did not store exactly its two new records"
 
 expect 200 '"missing":\[\[3,3\]\]' GET /api/v1/devices/KAK-01/reconcile "$DEV"
+grep -q '"stream_id":"","received":3,"quarantined":0,"max_seq":4' "$WORK/body" ||
+    fail "reconcile of the legacy stream lacks its stream or quarantine count: $(cat "$WORK/body")"
+expect 200 '"max_body_bytes":65536' GET /api/v1/token "$DEV"
 expect 403 forbidden GET /api/v1/devices/KAK-02/reconcile "$DEV"
 expect 200 '"max_seq":4' GET /api/v1/devices/KAK-01/reconcile "$OPS"
 expect 204 "" POST /api/v1/devices/KAK-01/heartbeat "$DEV" '{"pending":2,"last_seq":4,"rejected":0,"lanes":[{"lane":"1","waiting":7}]}'
 expect 400 '"field":"pending"' POST /api/v1/devices/KAK-01/heartbeat "$DEV" '{"pending":-1}'
 
 expect 200 '"next_after":"' GET "/api/v1/crossings?limit=2" "$OPS"
+# Each crossing in the contract's field order (not jsonb's), with what the server keeps beside it.
+grep -q '{"crossings":\[{"id":"[0-9a-f-]*","device_id":"KAK-01","stream_id":"","seq":1,"checkpoint_id":"KAKAVIJE",' "$WORK/body" ||
+    fail "the listing is not in the contract's field order: $(head -c 300 "$WORK/body")"
+grep -q '"recorded_offline":false,"flags":\[\],"received_at":"' "$WORK/body" || fail "the listing lacks flags or received_at"
 after=$(sed 's/.*"next_after":"\([0-9]*\)".*/\1/' "$WORK/body")
 expect 200 '"next_after":null' GET "/api/v1/crossings?limit=2&after=$after" "$OPS"
 grep -q "$ID3" "$WORK/body" || fail "the second page lacks the last record"

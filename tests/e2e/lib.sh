@@ -137,15 +137,20 @@ init_checkpoint() {
         --token "$(token device "$cp" "$dev")" 2>/dev/null
 }
 
-status_field() { checkpoint status --data-dir "$1" --json | sed "s/.*\"$2\":\([^,}]*\).*/\1/" | tr -d '"'; }
+# status_field DIR FIELD: one top-level field of `status --json` (null as "null").
+status_field() {
+    checkpoint status --data-dir "$1" --json |
+        python3 -c 'import json, sys; v = json.load(sys.stdin)[sys.argv[1]]; print("null" if v is None else v)' "$2"
+}
 
-# gen_jsonl N FILE: N distinct crossings as JSON Lines (the import format).
+# gen_jsonl N FILE [PREFIX]: N distinct crossings as JSON Lines (the import format); document numbers
+# PREFIX0000001... (default E2E), so that files made with other prefixes hold other crossings.
 gen_jsonl() {
-    awk -v n="$1" 'BEGIN {
+    awk -v n="$1" -v prefix="${3:-E2E}" 'BEGIN {
         for (i = 1; i <= n; i++) {
             dir = (i % 2) ? "entry" : "exit";
             printf("{\"direction\":\"%s\",\"occurred_at\":\"2026-11-27T%02d:%02d:%02d.%03dZ\",\"lane\":\"%d\",", dir, (i / 3600) % 24, (i / 60) % 60, i % 60, i % 1000, i % 4 + 1);
-            printf("\"traveler\":{\"document_type\":\"P\",\"document_number\":\"E2E%07d\",\"issuing_country\":\"ALB\",", i);
+            printf("\"traveler\":{\"document_type\":\"P\",\"document_number\":\"%s%07d\",\"issuing_country\":\"ALB\",", prefix, i);
             printf("\"nationality\":\"ALB\",\"surname\":\"TRAVELER\",\"given_names\":\"NUMBER %d\",\"birth_date\":\"1980-01-01\",\"sex\":\"F\"}}\n", i);
         }
     }' >"$2"
@@ -162,7 +167,7 @@ assert_exactly_once() {
     local_ids "$dir" >"$WORK/local.ids"
     central_ids "$device" >"$WORK/central.ids"
     local dupes
-    dupes=$(sql "SELECT count(*) - count(DISTINCT id) + count(*) - count(DISTINCT (device_id, seq)) FROM crossings")
+    dupes=$(sql "SELECT count(*) - count(DISTINCT id) + count(*) - count(DISTINCT (device_id, stream_id, seq)) FROM crossings")
     [ "$dupes" = 0 ] || fail "PostgreSQL holds duplicates"
     diff -q "$WORK/local.ids" "$WORK/central.ids" >/dev/null ||
         fail "PostgreSQL does not hold exactly the checkpoint's records ($(wc -l <"$WORK/local.ids") local, $(wc -l <"$WORK/central.ids") central)"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Setting up terminals the way mistakes happen: a token for another checkpoint or device, a reused
-# device id, a new data directory for a device the centre knows, text from a non-UTF-8 terminal, a
-# record the centre refuses and its retry after a fix. Each is refused with a message naming the option,
-# and nothing is written.
+# device id, text from a non-UTF-8 terminal, a record the centre refuses and its retry after a fix. Each
+# is refused with a message naming the option, and nothing is written. A new data directory for a device
+# the centre knows (a replaced terminal) is accepted: it records in a stream of its own.
 source "$(dirname "$0")/lib.sh"
 
 create_database
@@ -40,14 +40,21 @@ checkpoint record --data-dir "$WORK/cp" --direction entry --doc-number A1 --doc-
 checkpoint sync --once --data-dir "$WORK/cp" 2>/dev/null || fail "sync failed"
 [ "$(sql "SELECT surname FROM crossings")" = "$(printf '\303\207ELIK')" ] || fail "the UTF-8 surname did not arrive intact"
 
-# A new, empty data directory for KAK-01 would start its sequence again at 1.
-expect_refusal --device checkpoint init --data-dir "$WORK/fresh" --server "$url" --checkpoint KAKAVIJE --device KAK-01 --token "$TOKEN"
+# A new, empty data directory for KAK-01 (a replaced terminal) starts a new stream: its seq 1 collides
+# with nothing.
+checkpoint init --data-dir "$WORK/fresh" --server "$url" --checkpoint KAKAVIJE --device KAK-01 --token "$TOKEN" 2>/dev/null ||
+    fail "init of a replacement terminal was refused"
+checkpoint record --data-dir "$WORK/fresh" --direction entry --doc-number A2 --doc-country ALB --nationality ALB \
+    --surname CELIK --birth-date 1980-01-01 --sex M >/dev/null
+checkpoint sync --once --data-dir "$WORK/fresh" 2>/dev/null || fail "the replacement terminal's sync failed"
+[ "$(sql "SELECT count(DISTINCT stream_id) FROM crossings WHERE device_id = 'KAK-01' AND seq = 1")" = 2 ] ||
+    fail "the replacement's seq 1 is not in a stream of its own"
 
 # A record the centre refuses (its id was used for other content) is set aside, and can be retried.
 checkpoint record --data-dir "$WORK/cp" --direction exit --doc-number A1 --doc-country ALB --nationality ALB \
     --surname CELIK --birth-date 1980-01-01 --sex M >/dev/null
 id=$(sqlite3 "$WORK/cp/outbox.db" "SELECT id FROM outbox WHERE seq = 2")
-psql -q "$DB_URL" -c "UPDATE crossings SET id = '$id' WHERE seq = 1 AND device_id = 'KAK-01'" >/dev/null
+psql -q "$DB_URL" -c "UPDATE crossings SET id = '$id' WHERE seq = 1 AND device_id = 'KAK-01' AND stream_id = '$(status_field "$WORK/cp" stream_id)'" >/dev/null
 checkpoint sync --once --data-dir "$WORK/cp" 2>/dev/null || fail "sync with a refused record did not finish"
 [ "$(status_field "$WORK/cp" rejected)" = 1 ] || fail "the refused record is not listed as rejected"
 checkpoint status --data-dir "$WORK/cp" --json | grep -q '"code":"id_conflict"' || fail "status does not say why"

@@ -258,7 +258,7 @@ TEST_P(StoreReconcile, NamesTheMissingSequenceNumbers) {
     for (const auto seq : GetParam().stored) crossings.push_back(make_crossing("KAK-01", seq));
     for (std::int64_t seq = 1; seq <= 12; ++seq) crossings.push_back(make_crossing("KAK-02", seq));  // no gaps
     insert(crossings);
-    const Reconciliation rec = store->reconcile("KAK-01", 1000);
+    const Reconciliation rec = store->reconcile("KAK-01", "", 1000);
     EXPECT_EQ(rec.missing, GetParam().missing);
     EXPECT_EQ(rec.max_seq, GetParam().max_seq);
     EXPECT_EQ(rec.received, static_cast<std::int64_t>(GetParam().stored.size()));
@@ -277,7 +277,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST_F(StoreTest, ReconcileGivesAtMostTheRangesAskedFor) {
     insert({make_crossing("KAK-01", 2), make_crossing("KAK-01", 4), make_crossing("KAK-01", 6),
             make_crossing("KAK-01", 8)});
-    const Reconciliation rec = store->reconcile("KAK-01", 2);
+    const Reconciliation rec = store->reconcile("KAK-01", "", 2);
     EXPECT_EQ(rec.missing, (std::vector<std::pair<std::int64_t, std::int64_t>>{{1, 1}, {3, 3}}));
     EXPECT_TRUE(rec.truncated);
     EXPECT_EQ(rec.max_seq, 8);
@@ -287,10 +287,10 @@ TEST_F(StoreTest, ReconcileGivesAtMostTheRangesAskedFor) {
 TEST_F(StoreTest, ReconcileAfterTheLastRangeGivenGoesOnWhereItStopped) {
     insert({make_crossing("KAK-01", 2), make_crossing("KAK-01", 4), make_crossing("KAK-01", 6),
             make_crossing("KAK-01", 8)});
-    const Reconciliation next = store->reconcile("KAK-01", 2, 3);
+    const Reconciliation next = store->reconcile("KAK-01", "", 2, 3);
     EXPECT_EQ(next.missing, (std::vector<std::pair<std::int64_t, std::int64_t>>{{5, 5}, {7, 7}}));
     EXPECT_FALSE(next.truncated);
-    EXPECT_TRUE(store->reconcile("KAK-01", 2, 7).missing.empty());
+    EXPECT_TRUE(store->reconcile("KAK-01", "", 2, 7).missing.empty());
 }
 
 // --- list_crossings ---------------------------------------------------------------------------------
@@ -359,11 +359,16 @@ TEST_F(StoreListing, LimitAndAfterPickAPage) {
     EXPECT_EQ(listed({{"after", std::to_string(rows.back().ingest_no)}}), "345");
 }
 
-TEST_F(StoreListing, ListedRowsCarryReceivedAt) {
+TEST_F(StoreListing, ListedRowsCarryReceivedAtStreamAndFlags) {
     for (const auto& row : store->list_crossings(CrossingFilter{})) {
-        const json::value v = json::parse(row.json);
-        ASSERT_TRUE(v.as_object().contains("received_at")) << row.json;
-        EXPECT_TRUE(core::parse_rfc3339(v.as_object().at("received_at").as_string()).has_value()) << row.json;
+        EXPECT_TRUE(core::parse_rfc3339(row.received_at).has_value()) << row.received_at;
+        EXPECT_EQ(row.stream_id, "");
+        EXPECT_TRUE(row.flags.empty());
+        // The listing answers the record as the device sent it, in the contract's order.
+        const json::object listed = service::listed_crossing(row);
+        EXPECT_EQ(listed.begin()->key(), "id");
+        EXPECT_EQ((listed.end() - 1)->key(), "received_at");
+        EXPECT_TRUE(listed.contains("traveler"));
     }
 }
 

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include <functional>
+#include <map>
 #include <string>
 
 namespace borderlog::server::service {
@@ -151,19 +152,63 @@ TEST(Devices, ANegativeWaitingCountIsRefusedNamingItsJsonPath) {
     }
 }
 
-TEST(Devices, ReconcileJsonHasTheContractsShape) {
+TEST(Devices, ReconcileJsonHasTheContractsShapeWithItsStreamAndQuarantine) {
     Reconciliation rec;
+    rec.stream_id = "01936f1e-8c2a-7b3e-9f00-3c5d2a1b4e77";
     rec.received = 5;
+    rec.quarantined = 1;
     rec.max_seq = 9;
-    rec.missing = {{3, 4}, {7, 8}};
-    EXPECT_EQ(json::value(reconcile_json("KAK-01", rec)),
-              json::parse(R"({"device_id":"KAK-01","received":5,"max_seq":9,"missing":[[3,4],[7,8]],"truncated":false})"));
+    rec.missing = {{3, 4}, {7, 7}};
+    EXPECT_EQ(json::value(reconcile_json("KAK-01", rec, "2026-11-27T10:42:05.123Z")),
+              json::parse(R"({"device_id":"KAK-01","stream_id":"01936f1e-8c2a-7b3e-9f00-3c5d2a1b4e77","received":5,
+                              "quarantined":1,"max_seq":9,"missing":[[3,4],[7,7]],"truncated":false,
+                              "server_time":"2026-11-27T10:42:05.123Z"})"));
 }
 
 TEST(Devices, ReconcileJsonOfADeviceWithNothingIsEmpty) {
-    EXPECT_EQ(json::value(reconcile_json("KAK-01", Reconciliation{})),
-              json::parse(R"({"device_id":"KAK-01","received":0,"max_seq":0,"missing":[],"truncated":false})"));
+    EXPECT_EQ(json::value(reconcile_json("KAK-01", Reconciliation{}, "2026-11-27T10:42:05.123Z")),
+              json::parse(R"({"device_id":"KAK-01","stream_id":"","received":0,"quarantined":0,"max_seq":0,
+                              "missing":[],"truncated":false,"server_time":"2026-11-27T10:42:05.123Z"})"));
 }
+
+TEST(Devices, AReconcileWithoutAStreamIsForTheLegacyStream) {
+    const ReconcileQuery q = parse_reconcile_query({});
+    EXPECT_EQ(q.stream_id, "");
+    EXPECT_EQ(q.after, 0);
+    EXPECT_EQ(parse_reconcile_query({{"stream", ""}}).stream_id, "");
+}
+
+TEST(Devices, AReconcileNamesItsStreamInLowerCaseAndMayGoOnAfterASeq) {
+    const ReconcileQuery q = parse_reconcile_query({{"stream", "01936F1E-8C2A-7B3E-9F00-3C5D2A1B4E77"}, {"after", "42"}});
+    EXPECT_EQ(q.stream_id, "01936f1e-8c2a-7b3e-9f00-3c5d2a1b4e77");
+    EXPECT_EQ(q.after, 42);
+}
+
+struct BadReconcileCase {
+    const char* name;
+    std::map<std::string, std::string> query;
+    const char* field;
+};
+void PrintTo(const BadReconcileCase& c, std::ostream* os) { *os << c.name; }
+
+class ABadReconcileQueryIsRefused : public testing::TestWithParam<BadReconcileCase> {};
+
+TEST_P(ABadReconcileQueryIsRefused, NamingTheParameter) {
+    try {
+        parse_reconcile_query(GetParam().query);
+        FAIL() << "no ValidationError";
+    } catch (const core::ValidationError& e) {
+        EXPECT_EQ(e.first().field, GetParam().field);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Devices, ABadReconcileQueryIsRefused,
+    testing::Values(BadReconcileCase{"StreamNotAUuid", {{"stream", "KAK-01"}}, "stream"},
+                    BadReconcileCase{"NegativeAfter", {{"after", "-1"}}, "after"},
+                    BadReconcileCase{"AfterNotANumber", {{"after", "3x"}}, "after"},
+                    BadReconcileCase{"UnknownParameter", {{"since", "3"}}, "since"}),
+    [](const auto& param_info) { return std::string(param_info.param.name); });
 
 struct ActForCase {
     const char* name;

@@ -1,6 +1,7 @@
 #include "server/service/ingest.hpp"
 
 #include "core/errors.hpp"
+#include "core/time.hpp"
 
 #include <gtest/gtest.h>
 
@@ -217,7 +218,7 @@ TEST(Ingest, BatchResultsKeepRequestOrderAndMapEveryStatus) {
     EXPECT_FALSE(results[2].as_object().contains("error"));
     EXPECT_EQ(status(3), "rejected");
     EXPECT_EQ(code(3), "id_conflict");
-    EXPECT_FALSE(results[3].as_object().at("error").as_object().contains("field"));
+    EXPECT_EQ(results[3].as_object().at("error").as_object().at("field"), "id");
     EXPECT_EQ(status(4), "rejected");
     EXPECT_EQ(code(4), "seq_conflict");
 }
@@ -232,7 +233,69 @@ TEST(Ingest, ConflictsMapToTheContractsCodes) {
     EXPECT_EQ(refusal_for(InsertStatus::id_conflict).code, "id_conflict");
     EXPECT_EQ(refusal_for(InsertStatus::seq_conflict).code, "seq_conflict");
     EXPECT_FALSE(refusal_for(InsertStatus::id_conflict).detail.empty());
-    EXPECT_TRUE(refusal_for(InsertStatus::id_conflict).field.empty());
+    EXPECT_EQ(refusal_for(InsertStatus::id_conflict).field, "id");
+    EXPECT_EQ(refusal_for(InsertStatus::seq_conflict).field, "seq");
+}
+
+}  // namespace
+}  // namespace borderlog::server::service
+
+namespace borderlog::server::service {
+namespace {
+
+TEST(IngestQuarantine, ARefusedRecordIsKeptUnderTheCallersDeviceWithItsKeyAsSent) {
+    json::object bad = crossing(7);
+    bad["stream_id"] = "01936f1e-0000-7000-8000-00000000000a";
+    bad["direction"] = "sideways";
+    bad["device_id"] = "KAK-01";
+    json::object forbidden = crossing(8);
+    forbidden["device_id"] = "KAK-02";
+    const auto plan = plan_batch(batch({crossing(1), bad, forbidden}), kDeviceToken, kYear);
+    const auto refused = refused_records(plan, kDeviceToken);
+    ASSERT_EQ(refused.size(), 1u) << "a forbidden record refuses the request, it is not quarantined";
+    EXPECT_EQ(refused[0].device_id, "KAK-01");
+    EXPECT_EQ(refused[0].checkpoint_id, "KAKAVIJE");
+    EXPECT_EQ(refused[0].stream_id, "01936f1e-0000-7000-8000-00000000000a");
+    EXPECT_EQ(refused[0].seq, 7);
+    EXPECT_EQ(refused[0].record_id, id_of(7));
+    EXPECT_EQ(refused[0].code, "invalid_field");
+    EXPECT_EQ(refused[0].field, "direction");
+    EXPECT_EQ(json::parse(refused[0].body), json::value(bad));
+}
+
+TEST(IngestQuarantine, ARecordWithoutAReadableSeqIsKeptWithNone) {
+    json::object bad = crossing(1);
+    bad["seq"] = "one";
+    const auto refused = refused_records({plan_record(bad, kDeviceToken, kYear)}, kDeviceToken);
+    ASSERT_EQ(refused.size(), 1u);
+    EXPECT_FALSE(refused[0].seq.has_value());
+}
+
+TEST(IngestClock, TheDevicesTimeComesFromTheBatchOrTheHeader) {
+    EXPECT_EQ(device_time_of(json::parse(R"({"device_time":"2026-11-27T12:00:00+01:00","records":[]})"), ""),
+              "2026-11-27T11:00:00.000Z");
+    EXPECT_EQ(device_time_of(json::parse(R"({"records":[]})"), "2026-11-27T11:00:00Z"), "2026-11-27T11:00:00.000Z");
+    EXPECT_FALSE(device_time_of(json::parse(R"({"records":[]})"), "").has_value());
+}
+
+TEST(IngestClock, AnUnreadableDeviceTimeIsIgnoredNotRefused) {
+    for (const char* t : {"yesterday", "0000-01-01T00:00:00Z", "1969-12-31T23:59:59Z", "9999-12-31T23:59:59Z"})
+        EXPECT_FALSE(device_time_of(json::object{{"device_time", t}}, "").has_value()) << t;
+    EXPECT_FALSE(device_time_of(json::object{{"device_time", 5}}, "").has_value());
+}
+
+TEST(IngestLimits, TheCentreTellsItsBodyLimitAndTheBatchSize) {
+    EXPECT_EQ(json::value(limits_json(4194304)), json::parse(R"({"max_body_bytes":4194304,"max_batch_records":1000})"));
+}
+
+TEST(IngestClock, OnlyARecordMoreThanTenMinutesAheadIsClockSuspect) {
+    core::Crossing x;
+    x.occurred_at = "2026-11-27T10:10:00.000Z";
+    x.flags = {"synthetic"};
+    const core::Millis server_now = *core::parse_rfc3339("2026-11-27T10:00:00.000Z");
+    EXPECT_EQ(flags_at_ingest(x, server_now), (std::vector<std::string>{"synthetic"}));
+    x.occurred_at = "2026-11-27T10:10:00.001Z";
+    EXPECT_EQ(flags_at_ingest(x, server_now), (std::vector<std::string>{"synthetic", "clock_suspect"}));
 }
 
 }  // namespace

@@ -37,6 +37,13 @@ awaitable<Reply> ingest_one(Services& s, Call& c) {
         s.metrics.count_ingest("rejected");
         const auto& r = *planned.refusal;
         if (r.code == "forbidden") throw forbidden(r.detail);
+        // Refused only once the quarantine holds it: a refusal is never known to the terminal alone.
+        auto refused = service::refused_records({planned}, c.caller);
+        auto keeping = on_db<bool>(s.pool, [refused = std::move(refused)](Store& store) {
+            store.ingest(IngestRequest{{}, refused, {}});
+            return true;
+        });
+        co_await std::move(keeping);
         throw Problem{400, r.code, "Invalid field", r.detail, r.field, {}};
     }
     auto inserting = insert_on_db(s.pool, *planned.crossing);
@@ -62,11 +69,15 @@ awaitable<Reply> ingest_batch(Services& s, Call& c) {
     // so that its records stay queued on the terminal until the configuration is put right.
     for (const auto& p : *plan)
         if (p.refusal && p.refusal->code == "forbidden") throw forbidden(p.refusal->detail);
-    auto inserting = on_db<std::vector<InsertStatus>>(s.pool, [plan](Store& store) {
-        std::vector<const core::Crossing*> crossings;
+    // Stored rows, quarantined refusals and the device's clock: one transaction.
+    IngestRequest request;
+    request.refused = service::refused_records(*plan, c.caller);
+    if (const auto device_time = service::device_time_of(body, c.req["X-Device-Time"]))
+        request.clock = DeviceClock{c.caller.device_id, c.caller.checkpoint_id, *device_time};
+    auto inserting = on_db<std::vector<InsertStatus>>(s.pool, [plan, request = std::move(request)](Store& store) mutable {
         for (const auto& p : *plan)
-            if (p.crossing) crossings.push_back(&*p.crossing);
-        return store.insert_crossings(crossings);
+            if (p.crossing) request.crossings.push_back(&*p.crossing);
+        return store.ingest(request);
     });
     const std::vector<InsertStatus> statuses = co_await std::move(inserting);
     note_ingest(s, c.caller, statuses, static_cast<double>(plan->size() - statuses.size()));

@@ -1,11 +1,11 @@
 #include "server/http/db_bridge.hpp"
 #include "server/http/responses.hpp"
 #include "server/http/routes/routes.hpp"
+#include "core/time.hpp"
 #include "server/service/devices.hpp"
+#include "server/service/ingest.hpp"
 
 #include <boost/json.hpp>
-
-#include <charconv>
 
 namespace borderlog::server::http::routes {
 
@@ -15,31 +15,30 @@ using beast_http::verb;
 
 namespace {
 
-// Who this token is: lets a terminal check its configuration before it records anything.
-awaitable<Reply> who_am_i(Call& c) {
+// Who this token is, and the limits a device sizes its batches under: lets a terminal check its
+// configuration before it records anything.
+awaitable<Reply> who_am_i(Services& s, Call& c) {
     co_return Reply{json_response(200,
                                   json::object{{"role", c.caller.role},
                                                {"checkpoint_id", c.caller.checkpoint_id},
                                                {"device_id", c.caller.device_id},
-                                               {"name", c.caller.name}},
+                                               {"name", c.caller.name},
+                                               {"limits", service::limits_json(s.config.max_body_bytes)}},
                                   c.req)};
 }
 
+// Which seqs of one stream the centre lacks. `stream`: the stream (none: the legacy stream ''); `after`:
+// only ranges starting after this seq (the next page when an answer was truncated).
 awaitable<Reply> reconcile(Services& s, Call& c) {
     const std::string device = c.param(0);
     if (!service::may_act_for_device(c.caller, device)) throw forbidden("this token may not reconcile device " + device);
-    // `after`: only ranges starting after this seq (the next page when an answer was truncated).
-    std::int64_t after = 0;
-    for (const auto& [key, value] : c.query) {
-        if (key != "after") throw core::ValidationError(key, "is not a known parameter");
-        const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), after);
-        if (ec != std::errc{} || end != value.data() + value.size() || after < 0)
-            throw core::ValidationError("after", "must be a whole number >= 0");
-    }
-    auto reconciling = on_db<Reconciliation>(
-        s.pool, [device, after](Store& store) { return store.reconcile(device, service::kMaxMissingRanges, after); });
+    const service::ReconcileQuery q = service::parse_reconcile_query(c.query);
+    auto reconciling = on_db<Reconciliation>(s.pool, [device, q](Store& store) {
+        return store.reconcile(device, q.stream_id, service::kMaxMissingRanges, q.after);
+    });
     const auto rec = co_await std::move(reconciling);
-    co_return Reply{json_response(200, service::reconcile_json(device, rec), c.req)};
+    co_return Reply{json_response(200, service::reconcile_json(device, rec, core::format_rfc3339(core::now_millis())),
+                                  c.req)};
 }
 
 // Taken in memory, whatever the database or the central-offline switch: the fleet view shows a
@@ -59,7 +58,7 @@ awaitable<Reply> heartbeat(Services& s, Call& c) {
 }  // namespace
 
 void add_device_routes(Router& router, Services& s) {
-    router.add({verb::get, "/api/v1/token", access::kAnyToken, [](Call& c) { return who_am_i(c); }});
+    router.add({verb::get, "/api/v1/token", access::kAnyToken, [&s](Call& c) { return who_am_i(s, c); }, true});
     router.add({verb::get, "/api/v1/devices/{device}/reconcile", {"device", "operations", "admin"},
                 [&s](Call& c) { return reconcile(s, c); }, true});
     router.add({verb::post, "/api/v1/devices/{device}/heartbeat", {"device"},

@@ -14,6 +14,7 @@ void add_admin_routes(Router& router, Services& services);     // central-offlin
 void add_fleet_routes(Router& router, Services& services);     // checkpoints, events (operations)
 void add_session_routes(Router& router, Services& services);   // dashboard sign-in and sign-out
 void add_web_routes(Router& router, Services& services);       // dashboard pages, openapi.yaml, metrics
+void add_rejected_routes(Router& router, Services& services);  // the central quarantine
 
 // Keeps the central-offline switch in step with the database (other instances may flip it).
 boost::asio::awaitable<void> watch_central_state(Services& services);
