@@ -18,6 +18,10 @@ stop_cluster() {
     # The server and the daemon go first, so that nothing holds the cluster's connections.
     for pid in "${BACKGROUND_PIDS[@]}" $SERVER_PID; do kill -9 "$pid" 2>/dev/null || true; done
     if [ "${1:-0}" != 0 ]; then
+        log "rows on the leader: $(sql "SELECT count(*) FROM crossings" 2>&1 | head -n 1); checkpoint: $(checkpoint status --data-dir "$WORK/cp" --json 2>&1 | head -c 400)"
+        log "server (last lines):"; grep -v '"db_connect_failed"' "$WORK/server.log" | tail -n 8 >&2 || true
+        grep '"db_connect_failed"' "$WORK/server.log" | tail -n 2 >&2 || true
+        log "daemon (last lines):"; tail -n 8 "$WORK/daemon.log" >&2 || true
         for node in node1 node2 node3; do
             log "$node (last lines of Patroni's log):"
             tail -n 5 "$CLUSTER/$node/log/patroni.log" >&2 2>/dev/null || true
