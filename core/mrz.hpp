@@ -40,7 +40,8 @@ struct MrzResult {
     std::vector<MrzError> errors;
 };
 
-// Parses an MRZ whose lines are separated by '\n' ("\r\n" and trailing newlines tolerated).
+// Parses an MRZ whose lines are separated by '\n', "\r\n" or '\r'; whitespace around the whole text
+// is ignored.
 // Returns std::nullopt only when the text is not an MRZ at all: wrong number of lines, line
 // lengths matching no format, or characters outside A-Z 0-9 '<'. Otherwise returns a result
 // whose `errors` list what is wrong.
