@@ -5,6 +5,7 @@
 #include "core/crossing.hpp"
 #include "core/ids.hpp"
 #include "server/http/server_config.hpp"
+#include "server/service/travelers.hpp"
 #include "server/storage/migrations.hpp"
 #include "server/storage/store.hpp"
 
@@ -89,6 +90,12 @@ int main(int argc, char** argv) {
     app.add_option("--log-level", log_level, "debug, info, warn or error");
 
     server::ServerConfig config;
+    const CLI::Validator country_code(
+        [](std::string& code) {
+            return server::service::is_country_code(code) ? std::string()
+                                                          : "must be an ICAO country code of 1-3 capital letters, e.g. ALB";
+        },
+        "CCC");
     std::string listen = "127.0.0.1:8080";
     long long read_timeout = 30, drain_timeout = 20, retry_after = 30;
 
@@ -111,6 +118,12 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 3600))->capture_default_str();
     serve->add_option("--offline-retry-after", retry_after, "Retry-After seconds while central is offline")
         ->check(CLI::Range(1, 3600))->capture_default_str();
+    serve->add_option("--home-country", config.home_country,
+                      "ICAO code of the country's own citizens, exempt from the 90/180 stay rule (e.g. ALB)")
+        ->check(country_code);
+    serve->add_option("--stay-exempt", config.stay_exempt,
+                      "other nationalities exempt from the 90/180 stay rule, comma-separated ICAO codes")
+        ->delimiter(',')->check(country_code);
 
     std::string db;
     auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");

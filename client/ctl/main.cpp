@@ -1,5 +1,6 @@
 // borderlogctl: operations staff, trainers and admins talk to the server's HTTP API with a token.
 #include "client/client_config.hpp"
+#include "client/ctl/officer_commands.hpp"
 #include "client/sync/http_client.hpp"
 #include "common/config.hpp"
 
@@ -113,7 +114,8 @@ int list_crossings(client::HttpClient& http, const Connection& c, const ListOpti
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"borderlogctl: operate a borderlog server (outage switch, crossings)"};
+    CLI::App app{"borderlogctl: operate a borderlog server (outage switch, crossings, anomalies, alerts, watchlist, "
+                 "reports)"};
     common::setup_program(app, "borderlogctl");
     Connection c;
     app.add_option("--server", c.server, "the central server, http://host:port")->capture_default_str();
@@ -143,6 +145,8 @@ int main(int argc, char** argv) {
     list_cmd->add_flag("--csv", list.csv, "print CSV");
     list_cmd->add_flag("--json", list.as_json, "print one JSON crossing per line");
 
+    ctl::OfficerCommands officer_commands(app);  // anomalies, alerts, watchlist, report, traveler
+
     if (const auto stop = common::parse_command_line(app, argc, argv, "borderlogctl")) return *stop;
     if (const auto problem = client::check_server_url(c.server); !problem.empty()) {
         std::cerr << "borderlogctl: --server: " << problem << "\n";
@@ -156,6 +160,7 @@ int main(int argc, char** argv) {
         client::HttpClient http(c.server, std::chrono::seconds{c.timeout_s});
         if (offline->parsed()) return central_offline(http, c, state, reason);
         if (list_cmd->parsed()) return list_crossings(http, c, list);
+        if (const auto rc = officer_commands.run(http, c.token)) return *rc;
     } catch (const client::TransportError& e) {
         std::cerr << "borderlogctl: cannot reach " << c.server << ": " << e.what() << "\n";
         return 3;

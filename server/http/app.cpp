@@ -50,6 +50,7 @@ App::App(Services& services) : services_(services) {
     routes::add_crossing_routes(router_, services_);
     routes::add_device_routes(router_, services_);
     routes::add_admin_routes(router_, services_);
+    routes::add_officer_routes(router_, services_);
 }
 
 awaitable<Reply> App::handle(Request req, std::string address) {

@@ -276,6 +276,7 @@ int serve(const ServerConfig& config) {
     auto acceptor_strand = asio::make_strand(ioc);
     asio::co_spawn(acceptor_strand, accept_loop(acceptor, app, config, registry), asio::detached);
     asio::co_spawn(ioc, http::routes::watch_central_state(services), asio::detached);
+    asio::co_spawn(ioc, http::routes::run_analyser(services), asio::detached);
 
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](const beast::error_code& ec, int signal) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace borderlog::server {
 
@@ -22,6 +23,10 @@ struct ServerConfig {
     std::chrono::seconds drain_timeout{20};  // after SIGTERM, for in-flight requests to finish
     std::chrono::seconds offline_retry_after{30};
     std::chrono::seconds token_cache_ttl{5};  // a revoked token stops working within this
+    // The 90/180 stay rule applies to every nationality but these: the home country's (own citizens)
+    // and any listed in stay_exempt. ICAO codes, e.g. ALB.
+    std::string home_country;
+    std::vector<std::string> stay_exempt;
 };
 
 // Applies pending migrations, serves until SIGTERM or SIGINT, drains, and returns the exit code.

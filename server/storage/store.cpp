@@ -213,6 +213,8 @@ void Store::append_audit(const AuditEvent& e) {
     tx.commit();
 }
 
+pqxx::connection_base& Store::connection() { return impl_->conn; }
+
 void Store::ping() {
     pqxx::nontransaction tx(impl_->conn);
     tx.exec(sql::kPing);

@@ -11,6 +11,10 @@
 #include <utility>
 #include <vector>
 
+namespace pqxx {
+class connection_base;
+}
+
 namespace borderlog::server {
 
 // Who is calling: what a token stands for.
@@ -113,6 +117,9 @@ public:
     void append_audit(const AuditEvent& event);
 
     void ping();
+
+    // This Store's connection, for the storage classes of other areas that work on it (OfficerStore).
+    pqxx::connection_base& connection();
 
 private:
     struct Impl;

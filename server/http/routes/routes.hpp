@@ -11,8 +11,12 @@ void add_health_routes(Router& router, Services& services);    // /livez, /ready
 void add_crossing_routes(Router& router, Services& services);  // ingest, batch, list
 void add_device_routes(Router& router, Services& services);    // token, reconcile, heartbeat
 void add_admin_routes(Router& router, Services& services);     // central-offline
+void add_officer_routes(Router& router, Services& services);   // MRZ, travellers, anomalies, alerts, watchlist, reports
 
 // Keeps the central-offline switch in step with the database (other instances may flip it).
 boost::asio::awaitable<void> watch_central_state(Services& services);
+
+// Judges stored crossings in the background (anomalies, watchlist alerts) until the server drains.
+boost::asio::awaitable<void> run_analyser(Services& services);
 
 }  // namespace borderlog::server::http::routes
