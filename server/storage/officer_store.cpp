@@ -258,6 +258,7 @@ std::vector<std::string> OfficerStore::traveler_crossings(const std::string& iss
     std::vector<std::string> out;
     for (const auto& r : tx.exec_params(sql::kTravelerCrossings, issuing_country, document_number, include_synthetic))
         out.push_back(text(r[0]));
+    std::reverse(out.begin(), out.end());  // oldest first
     return out;
 }
 

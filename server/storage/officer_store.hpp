@@ -178,7 +178,7 @@ public:
     // an ingest number may stay open (see the migration's note on the watermark).
     AnalysisRun analyse(std::size_t limit, bool wait_for_lock, std::chrono::seconds settle, const Analyst& analyst);
 
-    // Every crossing of the document (record JSON with received_at), oldest first.
+    // The crossings of the document (record JSON with received_at), oldest first: the newest 10,000.
     std::vector<std::string> traveler_crossings(const std::string& issuing_country, const std::string& document_number,
                                                 bool include_synthetic);
     std::vector<AnomalyRow> traveler_anomalies(const std::string& issuing_country, const std::string& document_number,

@@ -225,14 +225,14 @@ RETURNING watermark
 
 inline constexpr const char* kForgetAnalysed = "DELETE FROM analysis_done WHERE ingest_no <= $1";
 
-// $3: include synthetic records.
+// $3: include synthetic records. The newest 10,000, newest first.
 inline constexpr const char* kTravelerCrossings = R"SQL(
 SELECT (record || jsonb_build_object('received_at',
             to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))::text
 FROM crossings c
 WHERE issuing_country = $1 AND document_number = $2
   AND ($3::boolean OR NOT ('synthetic' = ANY (c.flags) OR coalesce(c.record -> 'flags' ? 'synthetic', false)))
-ORDER BY occurred_at, ingest_no
+ORDER BY occurred_at DESC, ingest_no DESC
 LIMIT 10000
 )SQL";
 

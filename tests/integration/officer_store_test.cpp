@@ -334,6 +334,7 @@ TEST_F(OfficerStoreTest, TheTravellerViewLeavesSyntheticRecordsOutUnlessAsked) {
     const auto both = officers->traveler_crossings("UTO", "L898902C3", true);
     ASSERT_EQ(both.size(), 2u);
     EXPECT_NE(both[0].find("\"received_at\""), std::string::npos);
+    EXPECT_NE(both[0].find(real.id), std::string::npos);  // oldest first
     analyse();
     EXPECT_TRUE(officers->traveler_anomalies("UTO", "L898902C3", false).empty());
     EXPECT_EQ(officers->traveler_anomalies("UTO", "L898902C3", true).size(), 1u);  // the drill's exit
