@@ -64,12 +64,11 @@ std::vector<Seen> read_rows(const std::vector<std::string>& rows) {
 
 // `with_nationality`: a booth is told the rule, not what the centre holds of the person.
 json::object stay_json(const std::vector<Seen>& seen, const TravelerQuery& q, const StayPolicy& policy,
-                       bool with_nationality, core::PresenceStatus& status) {
+                       bool with_nationality) {
     std::vector<core::Movement> movements;
     movements.reserve(seen.size());
     for (const auto& s : seen) movements.push_back(s.movement);
     const core::Stay stay = core::compute_stay(std::move(movements), q.on);
-    status = stay.status;
     // The nationality as last recorded on or before `on` (or the first recorded, if all are later).
     std::string nationality;
     for (const auto& s : seen)
@@ -84,6 +83,14 @@ json::object stay_json(const std::vector<Seen>& seen, const TravelerQuery& q, co
     o["days_remaining"] = exempt ? json::value(nullptr) : json::value(stay.days_remaining);
     o["overstay"] = !exempt && stay.overstay;
     return o;
+}
+
+// Where the traveller is now: after the last crossing recorded (rows come oldest first), whatever day
+// the stay is asked for.
+std::string_view status_of(const std::vector<Seen>& seen) {
+    if (seen.empty()) return core::to_string(core::PresenceStatus::unknown);
+    return core::to_string(seen.back().movement.direction == core::Direction::entry ? core::PresenceStatus::in_country
+                                                                                    : core::PresenceStatus::departed);
 }
 
 }  // namespace
@@ -130,8 +137,7 @@ std::string document_target(const TravelerQuery& q) { return q.issuing_country +
 json::object traveler_view(const std::vector<std::string>& crossings, const std::vector<AnomalyRow>& anomalies,
                            const TravelerQuery& q, const StayPolicy& policy) {
     const std::vector<Seen> seen = read_rows(crossings);
-    core::PresenceStatus status = core::PresenceStatus::unknown;
-    json::object stay = stay_json(seen, q, policy, true, status);
+    json::object stay = stay_json(seen, q, policy, true);
     json::array list;
     list.reserve(seen.size());
     for (const auto& s : seen) list.push_back(s.record);
@@ -140,7 +146,7 @@ json::object traveler_view(const std::vector<std::string>& crossings, const std:
     json::object out;
     out["traveler"] = seen.empty() ? json::value(nullptr) : json::value(core::to_json(seen.back().traveler));
     out["crossings"] = std::move(list);
-    out["status"] = core::to_string(status);
+    out["status"] = status_of(seen);
     out["stay"] = std::move(stay);
     out["anomalies"] = std::move(found);
     return out;
@@ -149,9 +155,8 @@ json::object traveler_view(const std::vector<std::string>& crossings, const std:
 json::object traveler_status(const std::vector<std::string>& crossings, const TravelerQuery& q,
                              const StayPolicy& policy) {
     const std::vector<Seen> seen = read_rows(crossings);
-    core::PresenceStatus status = core::PresenceStatus::unknown;
-    json::object stay = stay_json(seen, q, policy, false, status);
-    return {{"status", core::to_string(status)}, {"stay", std::move(stay)}, {"on", core::format_day(q.on)}};
+    json::object stay = stay_json(seen, q, policy, false);
+    return {{"status", status_of(seen)}, {"stay", std::move(stay)}, {"on", core::format_day(q.on)}};
 }
 
 json::object anomaly_json(const AnomalyRow& a) {

@@ -44,6 +44,7 @@ std::string document_target(const TravelerQuery& q);
 
 // {"traveler","crossings","status","stay","anomalies"}: `crossings` are stored records (JSON with
 // received_at), oldest first. `traveler` is the document as last recorded, null when never seen.
+// `status` follows the last crossing recorded; `stay` is as of q.on.
 boost::json::object traveler_view(const std::vector<std::string>& crossings, const std::vector<AnomalyRow>& anomalies,
                                   const TravelerQuery& q, const StayPolicy& policy);
 
