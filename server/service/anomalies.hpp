@@ -31,10 +31,12 @@ inline constexpr std::array<std::string_view, 7> kAnomalyKinds{kExitWithoutEntry
                                                                kMrzInvalid,          kClockSuspect,
                                                                kRecordedWhileMarkedOffline};
 
-// The analyser's pace: crossings per batch, and how long an ingest transaction may stay open (the
-// watermark waits that long before passing a number; the statement timeout is 30 s).
+// The analyser's pace: crossings per batch; how long an ingest transaction may stay open (the
+// watermark waits that long before passing a number; the statement timeout is 30 s); how often it
+// looks for crossings that committed after higher numbers were judged.
 inline constexpr std::size_t kAnalysisBatch = 500;
 inline constexpr std::chrono::seconds kAnalysisSettle{300};
+inline constexpr std::chrono::seconds kAnalysisSweepEvery{5};
 
 struct AnalysisRules {
     StayPolicy stay;

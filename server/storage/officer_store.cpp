@@ -162,11 +162,8 @@ std::vector<core::WatchlistEntry> watchlist_candidates(pqxx::work& tx, const std
     return out;
 }
 
-AnalysisBatch read_batch(pqxx::work& tx, std::int64_t watermark, std::size_t limit) {
-    AnalysisBatch b;
-    for (const auto& r : tx.exec_params(sql::kPendingCrossings, watermark, static_cast<std::int64_t>(limit)))
-        b.crossings.push_back(pending_from(r));
-    if (b.crossings.empty()) return b;
+// Fills in what the analyst needs to judge `b.crossings`.
+void read_context(pqxx::work& tx, AnalysisBatch& b) {
     const std::string docs = documents_json(b.crossings);
     for (const auto& r : tx.exec_params(sql::kTimelines, docs)) {
         TimelineCrossing t;
@@ -180,7 +177,6 @@ AnalysisBatch read_batch(pqxx::work& tx, std::int64_t watermark, std::size_t lim
         b.timeline_findings.push_back({r[0].as<std::int64_t>(), text(r[1]), text(r[2]), text(r[3])});
     for (const auto& r : tx.exec(sql::kCentralHistory)) b.central_history.push_back({r[0].as<bool>(), text(r[1])});
     b.watchlist = watchlist_candidates(tx, b.crossings);
-    return b;
 }
 
 void store_decision(pqxx::work& tx, const AnalysisDecision& d) {
@@ -222,7 +218,7 @@ void store_decision(pqxx::work& tx, const AnalysisDecision& d) {
 
 OfficerStore::OfficerStore(Store& store) : store_(store) {}
 
-AnalysisRun OfficerStore::analyse(std::size_t limit, bool wait_for_lock, std::chrono::seconds settle,
+AnalysisRun OfficerStore::analyse(std::size_t limit, bool wait_for_lock, bool sweep, std::chrono::seconds settle,
                                   const Analyst& analyst) {
     AnalysisRun run;
     pqxx::work tx(store_.connection());
@@ -233,21 +229,42 @@ AnalysisRun OfficerStore::analyse(std::size_t limit, bool wait_for_lock, std::ch
         return run;
     }
     const auto watermark = tx.exec1(sql::kAnalysisWatermark)[0].as<std::int64_t>();
-    const AnalysisBatch batch = read_batch(tx, watermark, limit);
+    const auto top = tx.exec_params1(sql::kAnalysedTop, watermark)[0].as<std::int64_t>();
+    const auto max_rows = static_cast<std::int64_t>(limit);
+
+    AnalysisBatch batch;
+    bool below_complete = false;  // every crossing below `top` is judged (once this batch is)
+    if (sweep) {
+        for (const auto& r : tx.exec_params(sql::kPendingBelow, watermark, top, max_rows))
+            batch.crossings.push_back(pending_from(r));
+        below_complete = batch.crossings.size() < limit;
+    }
+    std::optional<std::int64_t> bound;  // crossings not judged yet may follow this one
+    const std::size_t room = limit - batch.crossings.size();
+    if (room > 0) {
+        std::size_t above = 0;
+        for (const auto& r : tx.exec_params(sql::kPendingAbove, top, static_cast<std::int64_t>(room))) {
+            batch.crossings.push_back(pending_from(r));
+            ++above;
+        }
+        if (above == room) bound = batch.crossings.back().ingest_no;
+    }
     run.analysed = batch.crossings.size();
-    run.more = batch.crossings.size() == limit;
-    std::optional<std::int64_t> bound;
+    run.more = run.analysed == limit;
     if (!batch.crossings.empty()) {
+        read_context(tx, batch);
         store_decision(tx, analyst(batch));
         json::array numbers;
         for (const auto& p : batch.crossings) numbers.emplace_back(std::to_string(p.ingest_no));
         tx.exec_params(sql::kMarkAnalysed, json::serialize(numbers));
-        // Crossings not judged yet may follow the last of a full batch: the watermark stays below them.
-        if (run.more) bound = batch.crossings.back().ingest_no;
     }
-    run.watermark = tx.exec_params1(sql::kAdvanceWatermark, static_cast<double>(settle.count()), bound)[0]
-                        .as<std::int64_t>();
-    tx.exec_params(sql::kForgetAnalysed, run.watermark);
+    if (below_complete) {
+        run.watermark = tx.exec_params1(sql::kAdvanceWatermark, static_cast<double>(settle.count()), bound)[0]
+                            .as<std::int64_t>();
+        tx.exec_params(sql::kForgetAnalysed, run.watermark);
+    } else {
+        run.watermark = watermark;
+    }
     tx.commit();
     return run;
 }

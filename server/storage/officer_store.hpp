@@ -173,10 +173,14 @@ public:
 
     // Judges up to `limit` crossings not yet judged, in ingest order, in one transaction under an
     // advisory lock (so that two servers never judge at once): `analyst` decides, this stores the
-    // decision, marks the crossings judged and moves the watermark. With `wait_for_lock` false it
-    // gives up at once when another session holds the lock. `settle`: how long a transaction that took
-    // an ingest number may stay open (see the migration's note on the watermark).
-    AnalysisRun analyse(std::size_t limit, bool wait_for_lock, std::chrono::seconds settle, const Analyst& analyst);
+    // decision and marks the crossings judged. With `wait_for_lock` false it gives up at once when
+    // another session holds the lock.
+    // Crossings received after the newest judged one are always taken. With `sweep`, crossings numbered
+    // below it that committed late are looked for first (a scan of the judged ones since the
+    // watermark), and the watermark moves: past numbers whose transactions began more than `settle`
+    // ago, as long as nothing below them is left unjudged.
+    AnalysisRun analyse(std::size_t limit, bool wait_for_lock, bool sweep, std::chrono::seconds settle,
+                        const Analyst& analyst);
 
     // The crossings of the document (record JSON with received_at), oldest first: the newest 10,000.
     std::vector<std::string> traveler_crossings(const std::string& issuing_country, const std::string& document_number,

@@ -118,8 +118,11 @@ inline constexpr const char* kAnalysisTryLock = "SELECT pg_try_advisory_xact_loc
 inline constexpr const char* kAnalysisLock = "SELECT pg_advisory_xact_lock(7368201956)";
 inline constexpr const char* kAnalysisWatermark = "SELECT watermark FROM analysis_state";
 
-// $1: the watermark, $2: at most this many. The oldest crossings not judged yet.
-inline constexpr const char* kPendingCrossings = R"SQL(
+// The newest crossing judged: crossings above it have not been judged yet. $1: the watermark.
+inline constexpr const char* kAnalysedTop = "SELECT coalesce(max(ingest_no), $1) FROM analysis_done";
+
+// $1: the newest judged, $2: at most this many. Crossings received since, oldest first.
+inline constexpr const char* kPendingAbove = R"SQL(
 SELECT c.ingest_no, c.id::text, c.checkpoint_id, c.device_id, c.direction,
        to_char(c.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
        c.issuing_country, c.document_number, coalesce(c.document_type, ''), c.nationality, c.surname,
@@ -129,9 +132,27 @@ SELECT c.ingest_no, c.id::text, c.checkpoint_id, c.device_id, c.direction,
                                   THEN c.record -> 'flags' ELSE '[]'::jsonb END)::text,
        coalesce((c.record ->> 'watchlist_version')::bigint, 0)
 FROM crossings c
-WHERE c.ingest_no > $1 AND NOT EXISTS (SELECT 1 FROM analysis_done d WHERE d.ingest_no = c.ingest_no)
+WHERE c.ingest_no > $1
 ORDER BY c.ingest_no
 LIMIT $2
+)SQL";
+
+// $1: the watermark, $2: the newest judged, $3: at most this many. Crossings numbered between them that
+// were not judged: they committed after higher numbers had been (the same columns as kPendingAbove).
+inline constexpr const char* kPendingBelow = R"SQL(
+SELECT c.ingest_no, c.id::text, c.checkpoint_id, c.device_id, c.direction,
+       to_char(c.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       c.issuing_country, c.document_number, coalesce(c.document_type, ''), c.nationality, c.surname,
+       coalesce(c.given_names, ''), to_char(c.birth_date, 'YYYY-MM-DD'), c.sex,
+       coalesce(to_char(c.expiry_date, 'YYYY-MM-DD'), ''), c.recorded_offline,
+       (to_jsonb(c.flags) || CASE WHEN jsonb_typeof(c.record -> 'flags') = 'array'
+                                  THEN c.record -> 'flags' ELSE '[]'::jsonb END)::text,
+       coalesce((c.record ->> 'watchlist_version')::bigint, 0)
+FROM crossings c
+WHERE c.ingest_no > $1 AND c.ingest_no < $2
+  AND NOT EXISTS (SELECT 1 FROM analysis_done d WHERE d.ingest_no = c.ingest_no)
+ORDER BY c.ingest_no
+LIMIT $3
 )SQL";
 
 // $1: a JSON array of [issuing_country, document_number]. Their crossings in time order.
@@ -211,7 +232,8 @@ ON CONFLICT DO NOTHING
 
 // $1: the settle time in seconds; $2: a bound (the last number of a full batch) or NULL. The watermark
 // moves to the newest judged number whose transaction began more than $1 ago (every number below it
-// belongs to a finished transaction by then), never past $2, never back.
+// belongs to a finished transaction by then), never past $2, never back. Run only after a sweep found
+// every crossing below the newest judged one judged.
 inline constexpr const char* kAdvanceWatermark = R"SQL(
 WITH settled AS (
     SELECT max(ingest_no) AS m FROM analysis_done WHERE received_at < now() - make_interval(secs => $1::double precision)

@@ -45,8 +45,8 @@ protected:
         for (const auto status : store->insert_crossings(pointers)) ASSERT_EQ(status, InsertStatus::stored);
     }
 
-    AnalysisRun analyse(std::chrono::seconds settle = 0s, std::size_t limit = 500) {
-        return officers->analyse(limit, false, settle,
+    AnalysisRun analyse(std::chrono::seconds settle = 0s, std::size_t limit = 500, bool sweep = true) {
+        return officers->analyse(limit, false, sweep, settle,
                                  [this](const AnalysisBatch& b) { return service::judge(b, rules); });
     }
 
@@ -176,6 +176,24 @@ TEST_F(OfficerStoreTest, AFullBatchKeepsTheWatermarkBelowWhatIsStillWaiting) {
     EXPECT_EQ(last.watermark, scalar("SELECT max(ingest_no) FROM crossings"));
 }
 
+TEST_F(OfficerStoreTest, TheWatermarkWaitsUntilASweepFindsNothingLeftBelow) {
+    std::vector<core::Crossing> five;
+    for (int i = 1; i <= 5; ++i) five.push_back(crossing(i, "entry", "2026-11-0" + std::to_string(i) + "T10:00:00.000Z"));
+    insert(five);
+    analyse(300s);
+    ASSERT_EQ(scalar("SELECT count(*) FROM analysis_done"), 5);
+    // As if the three oldest had committed after the others were judged.
+    run("DELETE FROM analysis_done WHERE ingest_no IN (SELECT ingest_no FROM crossings WHERE seq <= 3)");
+    const AnalysisRun first = analyse(0s, 2);
+    EXPECT_EQ(first.analysed, 2u);
+    EXPECT_TRUE(first.more);
+    EXPECT_EQ(first.watermark, 0);
+    const AnalysisRun second = analyse(0s, 2);
+    EXPECT_EQ(second.analysed, 1u);
+    EXPECT_EQ(second.watermark, scalar("SELECT max(ingest_no) FROM crossings"));
+    EXPECT_EQ(analyse(0s, 2).analysed, 0u);
+}
+
 // Crossings are numbered when inserted and visible when committed: a transaction that took a lower
 // number and commits after a higher one was judged must still be judged.
 TEST_F(OfficerStoreTest, ACrossingCommittedAfterAHigherNumberWasJudgedIsStillJudged) {
@@ -192,8 +210,11 @@ TEST_F(OfficerStoreTest, ACrossingCommittedAfterAHigherNumberWasJudgedIsStillJud
     insert({fast});
     EXPECT_EQ(analyse(300s).analysed, 1u);
     held.commit();
+    EXPECT_EQ(analyse(300s, 500, false).analysed, 0u);  // only a sweep looks below the newest judged
     EXPECT_EQ(analyse(300s).analysed, 1u);
     EXPECT_EQ(anomalies_of(slow.id), Kinds{"exit_without_entry:open"});
+    EXPECT_EQ(analyse(0s, 500, false).watermark, 0);  // without a sweep the watermark stays
+    EXPECT_EQ(analyse(0s).watermark, scalar("SELECT max(ingest_no) FROM crossings"));
 }
 
 TEST_F(OfficerStoreTest, OnlyOneAnalyserAtATime) {

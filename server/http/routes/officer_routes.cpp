@@ -36,8 +36,8 @@ service::AnalysisRules rules_of(const Services& s) {
 
 date::sys_days today() { return date::floor<date::days>(std::chrono::system_clock::now()); }
 
-AnalysisRun analyse(Store& store, const service::AnalysisRules& rules, bool wait_for_lock) {
-    return OfficerStore(store).analyse(service::kAnalysisBatch, wait_for_lock, service::kAnalysisSettle,
+AnalysisRun analyse(Store& store, const service::AnalysisRules& rules, bool wait_for_lock, bool sweep) {
+    return OfficerStore(store).analyse(service::kAnalysisBatch, wait_for_lock, sweep, service::kAnalysisSettle,
                                        [&rules](const AnalysisBatch& batch) { return service::judge(batch, rules); });
 }
 
@@ -46,7 +46,7 @@ AnalysisRun analyse(Store& store, const service::AnalysisRules& rules, bool wait
 // the read; the background analyser tries again.
 void catch_up(Store& store, const service::AnalysisRules& rules) {
     try {
-        analyse(store, rules, true);
+        analyse(store, rules, true, false);
     } catch (const std::exception& e) {
         common::log_event(spdlog::level::warn, "analysis_failed", {{"error", e.what()}});
     }
@@ -258,11 +258,15 @@ awaitable<void> run_analyser(Services& s) {
     asio::steady_timer timer(co_await asio::this_coro::executor);
     const auto rules = rules_of(s);
     bool failing = false;
+    auto last_sweep = std::chrono::steady_clock::now() - service::kAnalysisSweepEvery;
     while (!s.draining) {
         std::chrono::milliseconds pause{250};
         try {
-            auto analysing = on_db<AnalysisRun>(s.pool, [rules](Store& store) { return analyse(store, rules, false); });
+            const bool sweep = std::chrono::steady_clock::now() - last_sweep >= service::kAnalysisSweepEvery;
+            auto analysing =
+                on_db<AnalysisRun>(s.pool, [rules, sweep](Store& store) { return analyse(store, rules, false, sweep); });
             const AnalysisRun run = co_await std::move(analysing);
+            if (sweep && !run.locked_out) last_sweep = std::chrono::steady_clock::now();
             if (run.analysed > 0)
                 common::log_event(spdlog::level::debug, "analysed",
                                   {{"crossings", run.analysed}, {"watermark", run.watermark}});
