@@ -302,6 +302,11 @@ private:
                           DateKind kind) {
         const std::string_view s = text(span);
         check(field, s, check_span);
+        // ICAO 9303-3: an unknown date, or an unknown day or month of it, is written with fillers. It is
+        // not wrong, only not known: left empty.
+        const bool digits_or_fillers =
+            std::all_of(s.begin(), s.end(), [](char c) { return is_digit(c) || c == kFiller; });
+        if (digits_or_fillers && s.find(kFiller) != std::string_view::npos) return {};
         const auto bad = std::find_if_not(s.begin(), s.end(), is_digit);
         if (bad != s.end()) {
             error(field, span, static_cast<int>(bad - s.begin()), "date must be digits YYMMDD");

@@ -35,7 +35,7 @@ struct MrzError {
 struct MrzResult {
     bool valid = false;   // every check digit right and every field readable
     std::string format;   // "TD1" | "TD2" | "TD3" | "MRVA" | "MRVB"
-    Traveler traveler;    // fields that could not be read are left empty
+    Traveler traveler;    // fields that could not be read, and dates the MRZ marks unknown (<), are empty
     std::vector<MrzCheck> checks;
     std::vector<MrzError> errors;
 };

@@ -426,6 +426,25 @@ INSTANTIATE_TEST_SUITE_P(
                     BadDateCase{"ExpiryLeapDayInCommonYear", "740812", "230229", "expiry_date", 26}),
     CaseName{});
 
+TEST(ParseMrz, AnUnknownDayOfBirthWrittenWithFillersIsNotAnError) {
+    auto lines = kTd3;
+    lines[1].replace(13, 6, "7408<<");
+    seal_td3(lines);
+    const MrzResult r = parse_ok(lines);
+    EXPECT_TRUE(r.valid) << describe(r.errors);
+    EXPECT_EQ(r.traveler.birth_date, "");
+    for (const auto& check : r.checks) EXPECT_TRUE(check.valid) << check.field;
+}
+
+TEST(ParseMrz, AFillerInADateStillBreaksAWrongCheckDigit) {
+    auto lines = kTd3;
+    lines[1][18] = '<';  // 740812 -> 74081<, the check digit left as it was
+    reseal_composite("TD3", lines);
+    const MrzResult r = parse_ok(lines);
+    EXPECT_FALSE(r.valid);
+    EXPECT_TRUE(has_error(r, "birth_date", 2, 20));
+}
+
 TEST(ParseMrz, AcceptsALeapDay) {
     auto lines = kTd3;
     lines[1].replace(21, 6, "280229");
