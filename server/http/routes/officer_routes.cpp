@@ -197,8 +197,12 @@ awaitable<Reply> acknowledge_alert(Services& s, Call& c) {
 // --- watchlist ---
 
 awaitable<Reply> load_watchlist(Services& s, Call& c) {
+    const std::string type = content_type(c);
+    const bool csv = type.starts_with("text/csv") || type.starts_with("application/csv");
+    if (!csv && !type.empty() && !type.starts_with("application/json"))
+        throw Problem{415, "unsupported_media_type", "Unsupported media type", "send text/csv or application/json", "", {}};
     auto entries = std::make_shared<std::vector<core::WatchlistEntry>>(
-        service::read_watchlist_load(content_type(c), c.req.body()));
+        service::read_watchlist_load(csv ? "text/csv" : "application/json", c.req.body()));
     const std::string by = actor_of(c.caller);
     AuditEvent event = audit_of(c, "watchlist.load", "", {});
     auto loading = on_db<WatchlistLoad>(s.pool, [entries, by, event](Store& store) mutable {
