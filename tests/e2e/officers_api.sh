@@ -101,6 +101,8 @@ expect 403 forbidden GET "/api/v1/watchlist?since=0" "$OPS"
 expect 403 forbidden POST /api/v1/watchlist "$OPS" '{"entries":[]}'
 expect 400 '"field":"birth_date"' POST /api/v1/watchlist "$ADMIN" \
     "$(printf 'surname,birth_date,reason,action\nDoe,1970-02-30,r,deny\n')" text/csv
+expect 415 unsupported_media_type POST /api/v1/watchlist "$ADMIN" '<list/>' application/xml
+[ "$(sql "SELECT count(*) FROM watchlist_versions")" = 1 ] || fail "a refused load made a version"
 printf 'document_number,issuing_country,surname,given_names,birth_date,reason,action\n,,Müller,Hans,1970-01-31,"notice, red",deny\n' >"$WORK/list2.csv"
 ctl --token "$ADMIN" watchlist load "$WORK/list2.csv" | grep -q 'version 2: 1 entries, 0 added, 1 removed' ||
     fail "the second load did not remove one entry"
