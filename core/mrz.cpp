@@ -34,10 +34,13 @@ struct Layout {
     Span sex;
     Span expiry_date;
     Span expiry_date_check;
-    Span optional_data;        // where a long document number continues, if the format allows it
+    Span optional_data;        // TD1 line 1 / TD2: where a long document number continues; TD3: personal number
     Span optional_data_check;  // TD3's personal-number check digit
     std::array<Span, 4> composite_data;
     Span composite_check;
+    // ICAO 9303-5 and -6 let a document number longer than 9 characters continue in the optional data
+    // (a filler in the check position); passports (9303-4) and visas (9303-7) have no such rule.
+    bool long_numbers = false;
 };
 
 constexpr Layout kTd1{
@@ -45,34 +48,34 @@ constexpr Layout kTd1{
     {0, 0, 2}, {0, 2, 3}, {2, 0, 30}, {0, 5, 9}, {0, 14, 1}, {1, 15, 3},
     {1, 0, 6}, {1, 6, 1}, {1, 7, 1}, {1, 8, 6}, {1, 14, 1},
     {0, 15, 15}, {},
-    {{{0, 5, 25}, {1, 0, 7}, {1, 8, 7}, {1, 18, 11}}}, {1, 29, 1}};
+    {{{0, 5, 25}, {1, 0, 7}, {1, 8, 7}, {1, 18, 11}}}, {1, 29, 1}, true};
 
 constexpr Layout kTd2{
     "TD2", 2, 36,
     {0, 0, 2}, {0, 2, 3}, {0, 5, 31}, {1, 0, 9}, {1, 9, 1}, {1, 10, 3},
     {1, 13, 6}, {1, 19, 1}, {1, 20, 1}, {1, 21, 6}, {1, 27, 1},
     {1, 28, 7}, {},
-    {{{1, 0, 10}, {1, 13, 7}, {1, 21, 14}, {}}}, {1, 35, 1}};
+    {{{1, 0, 10}, {1, 13, 7}, {1, 21, 14}, {}}}, {1, 35, 1}, true};
 
 constexpr Layout kTd3{
     "TD3", 2, 44,
     {0, 0, 2}, {0, 2, 3}, {0, 5, 39}, {1, 0, 9}, {1, 9, 1}, {1, 10, 3},
     {1, 13, 6}, {1, 19, 1}, {1, 20, 1}, {1, 21, 6}, {1, 27, 1},
     {1, 28, 14}, {1, 42, 1},
-    {{{1, 0, 10}, {1, 13, 7}, {1, 21, 22}, {}}}, {1, 43, 1}};
+    {{{1, 0, 10}, {1, 13, 7}, {1, 21, 22}, {}}}, {1, 43, 1}, false};
 
 // Visas carry no composite digit and no long-number convention, so those spans stay empty.
 constexpr Layout kMrva{
     "MRVA", 2, 44,
     {0, 0, 2}, {0, 2, 3}, {0, 5, 39}, {1, 0, 9}, {1, 9, 1}, {1, 10, 3},
     {1, 13, 6}, {1, 19, 1}, {1, 20, 1}, {1, 21, 6}, {1, 27, 1},
-    {}, {}, {}, {}};
+    {}, {}, {}, {}, false};
 
 constexpr Layout kMrvb{
     "MRVB", 2, 36,
     {0, 0, 2}, {0, 2, 3}, {0, 5, 31}, {1, 0, 9}, {1, 9, 1}, {1, 10, 3},
     {1, 13, 6}, {1, 19, 1}, {1, 20, 1}, {1, 21, 6}, {1, 27, 1},
-    {}, {}, {}, {}};
+    {}, {}, {}, {}, false};
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_letter(char c) { return c >= 'A' && c <= 'Z'; }
@@ -84,16 +87,20 @@ int char_value(char c) {
     return 0;
 }
 
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// Lines end in "\n", "\r\n" or a lone "\r" (what some readers send for Enter); whitespace around the
+// whole text is ignored, a blank line inside it is not.
 std::vector<std::string_view> split_lines(std::string_view text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+    while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+    while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
     std::vector<std::string_view> lines;
     while (true) {
-        const auto end = text.find('\n');
-        std::string_view line = text.substr(0, end);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        lines.push_back(line);
+        const auto end = text.find_first_of("\r\n");
+        lines.push_back(text.substr(0, end));
         if (end == std::string_view::npos) break;
-        text.remove_prefix(end + 1);
+        const bool crlf = text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n';
+        text.remove_prefix(end + (crlf ? 2 : 1));
     }
     return lines;
 }
@@ -268,7 +275,7 @@ private:
         const std::string_view principal = text(layout_.document_number);
         std::string number = strip_fillers(principal);
         if (number.empty()) error("document_number", layout_.document_number, 0, "is empty");
-        if (text(layout_.document_number_check)[0] == kFiller && layout_.optional_data.length > 0)
+        if (text(layout_.document_number_check)[0] == kFiller && layout_.long_numbers)
             return read_long_document_number(principal);
         check("document_number", principal, layout_.document_number_check);
         return number;
@@ -295,6 +302,11 @@ private:
                           DateKind kind) {
         const std::string_view s = text(span);
         check(field, s, check_span);
+        // ICAO 9303-3: an unknown date, or an unknown day or month of it, is written with fillers. It is
+        // not wrong, only not known: left empty.
+        const bool digits_or_fillers =
+            std::all_of(s.begin(), s.end(), [](char c) { return is_digit(c) || c == kFiller; });
+        if (digits_or_fillers && s.find(kFiller) != std::string_view::npos) return {};
         const auto bad = std::find_if_not(s.begin(), s.end(), is_digit);
         if (bad != s.end()) {
             error(field, span, static_cast<int>(bad - s.begin()), "date must be digits YYMMDD");

@@ -35,12 +35,13 @@ struct MrzError {
 struct MrzResult {
     bool valid = false;   // every check digit right and every field readable
     std::string format;   // "TD1" | "TD2" | "TD3" | "MRVA" | "MRVB"
-    Traveler traveler;    // fields that could not be read are left empty
+    Traveler traveler;    // fields that could not be read, and dates the MRZ marks unknown (<), are empty
     std::vector<MrzCheck> checks;
     std::vector<MrzError> errors;
 };
 
-// Parses an MRZ whose lines are separated by '\n' ("\r\n" and trailing newlines tolerated).
+// Parses an MRZ whose lines are separated by '\n', "\r\n" or '\r'; whitespace around the whole text
+// is ignored.
 // Returns std::nullopt only when the text is not an MRZ at all: wrong number of lines, line
 // lengths matching no format, or characters outside A-Z 0-9 '<'. Otherwise returns a result
 // whose `errors` list what is wrong.

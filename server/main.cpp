@@ -5,6 +5,7 @@
 #include "core/crossing.hpp"
 #include "core/ids.hpp"
 #include "server/http/server_config.hpp"
+#include "server/service/travelers.hpp"
 #include "server/storage/migrations.hpp"
 #include "server/storage/store.hpp"
 
@@ -52,6 +53,24 @@ std::string database_url(const std::string& db, const std::string& db_file) {
     while (!url.empty() && std::isspace(static_cast<unsigned char>(url.front()))) url.erase(url.begin());
     if (url.empty() || url.size() > 4096) throw CLI::ValidationError("--db-file", db_file + " must hold the connection URL");
     return url;
+}
+
+// The stay rule's country codes, checked after parsing: values from the environment or a config file
+// arrive as defaults, which CLI11 does not validate. `exempt` is comma-separated.
+void set_stay_countries(server::ServerConfig& config, const std::string& exempt) {
+    if (!config.home_country.empty() && !server::service::is_country_code(config.home_country))
+        throw CLI::ValidationError("--home-country", "must be an ICAO country code of 1-3 capital letters, e.g. ALB");
+    const char* rule = "must be ICAO country codes of 1-3 capital letters separated by commas, e.g. KOS,MNE";
+    std::size_t start = 0;
+    while (start <= exempt.size()) {
+        const auto end = std::min(exempt.find(',', start), exempt.size());
+        const std::string code = exempt.substr(start, end - start);
+        if (!code.empty()) {
+            if (!server::service::is_country_code(code)) throw CLI::ValidationError("--stay-exempt", rule);
+            config.stay_exempt.push_back(code);
+        }
+        start = end + 1;
+    }
 }
 
 int token_create(const std::string& db, server::Principal p) {
@@ -155,6 +174,11 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 168))->capture_default_str();
     serve->add_flag("--secure-cookie", config.secure_cookies,
                     "mark the dashboard's session cookie Secure (when users reach the server over HTTPS)");
+    serve->add_option("--home-country", config.home_country,
+                      "ICAO code of the country's own citizens, exempt from the 90/180 stay rule (e.g. ALB)");
+    std::string stay_exempt;
+    serve->add_option("--stay-exempt", stay_exempt,
+                      "other nationalities exempt from the 90/180 stay rule, comma-separated ICAO codes");
 
     auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");
     add_db(migrate);
@@ -202,6 +226,7 @@ int main(int argc, char** argv) {
             config.offline_retry_after = std::chrono::seconds{retry_after};
             config.silent_after = std::chrono::seconds{static_cast<long long>(silent_after_minutes * 60.0 + 0.5)};
             config.session_lifetime = std::chrono::hours{session_hours};
+            set_stay_countries(config, stay_exempt);
             return server::serve(config);
         }
         if (migrate->parsed()) {

@@ -1,5 +1,6 @@
 // borderlogctl: operations staff, trainers and admins talk to the server's HTTP API with a token.
 #include "client/client_config.hpp"
+#include "client/ctl/officer_commands.hpp"
 #include "client/sync/http_client.hpp"
 #include "common/config.hpp"
 #include "core/time.hpp"
@@ -290,7 +291,8 @@ int release_rejected(client::HttpClient& http, const Connection& c, const std::s
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"borderlogctl: operate a borderlog server (outage switch, crossings, fleet, quarantine)"};
+    CLI::App app{"borderlogctl: operate a borderlog server (outage switch, crossings, fleet, quarantine, anomalies, "
+                 "alerts, watchlist, reports)"};
     common::setup_program(app, "borderlogctl");
     Connection c;
     app.add_option("--server", c.server, "the central server, http://host:port")->capture_default_str();
@@ -342,6 +344,7 @@ int main(int argc, char** argv) {
     rejected_list_cmd->add_flag("--json", rejected_list.as_json, "print one JSON entry per line, the record included");
     auto* release_cmd = rejected->add_subcommand("release", "Ingest a quarantined record again, after a fix");
     release_cmd->add_option("id", release_id, "the entry's id (rejected list)")->required();
+    ctl::OfficerCommands officer_commands(app);  // anomalies, alerts, watchlist, report, traveler
 
     if (const auto stop = common::parse_command_line(app, argc, argv, "borderlogctl")) return *stop;
     // A flag wins over the environment: --token-file over BORDERLOG_TOKEN, --token over BORDERLOG_TOKEN_FILE.
@@ -375,6 +378,7 @@ int main(int argc, char** argv) {
         if (fleet_cmd->parsed()) return fleet(http, c, fleet_checkpoint, fleet_json);
         if (rejected_list_cmd->parsed()) return list_rejected(http, c, rejected_list);
         if (release_cmd->parsed()) return release_rejected(http, c, release_id);
+        if (const auto rc = officer_commands.run(http, c.token)) return *rc;
     } catch (const client::TransportError& e) {
         std::cerr << "borderlogctl: cannot reach " << c.server << ": " << e.what() << "\n";
         return 3;

@@ -55,6 +55,7 @@ App::App(Services& services) : services_(services) {
     routes::add_session_routes(router_, services_);
     routes::add_web_routes(router_, services_);
     routes::add_rejected_routes(router_, services_);
+    routes::add_officer_routes(router_, services_);
 }
 
 namespace {

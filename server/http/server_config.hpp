@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace borderlog::server {
 
@@ -36,6 +37,10 @@ struct ServerConfig {
     std::chrono::seconds silent_after{300};   // a device with no contact for this long shows as silent
     std::chrono::seconds session_lifetime{12 * 3600};  // a dashboard sign-in lasts this long (a shift)
     bool secure_cookies = false;  // mark the session cookie Secure (set it when served over HTTPS)
+    // The 90/180 stay rule applies to every nationality but these: the home country's (own citizens)
+    // and any listed in stay_exempt. ICAO codes, e.g. ALB.
+    std::string home_country;
+    std::vector<std::string> stay_exempt;
 };
 
 // Applies pending migrations, serves until SIGTERM or SIGINT, drains, and returns the exit code.

@@ -1,5 +1,7 @@
 #include "server/service/crossing_queries.hpp"
 
+#include "server/service/csv.hpp"
+
 #include "core/crossing.hpp"
 #include "core/crossing_json.hpp"
 #include "core/time.hpp"
@@ -46,32 +48,7 @@ constexpr std::array<const char*, 22> kCsvColumns{
     "nationality", "surname",         "given_names", "birth_date",      "sex",            "expiry_date",
     "transport_mode", "vehicle_plate", "stream_id",   "flags"};
 
-// What a spreadsheet takes for the start of a formula (OWASP's list).
-bool starts_formula(char c) { return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r'; }
-// Where a spreadsheet may split a cell into fields: locale spreadsheets split on ';', others on ',' or tab.
-bool splits_fields(char c) { return c == ';' || c == ',' || c == '\t'; }
-
 }  // namespace
-
-std::string csv_cell(std::string_view v) {
-    // A formula is defused with a leading apostrophe at the start of the cell and at the start of every
-    // field the cell could be split into, spaces before it included.
-    std::string s;
-    s.reserve(v.size() + 2);
-    bool field_start = true;
-    for (const char c : v) {
-        if (field_start && starts_formula(c)) s += '\'';
-        s += c;
-        field_start = splits_fields(c) || (field_start && c == ' ');
-    }
-    if (s.find_first_of(",;\t\"\r\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    return out + '"';
-}
 
 namespace {
 

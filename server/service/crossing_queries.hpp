@@ -1,6 +1,8 @@
 // The use case "list crossings": query parameters to a filter, stored rows to JSON or CSV.
 #pragma once
 
+#include "server/service/csv.hpp"  // csv_cell, csv_line: used by the exports
+
 #include "server/storage/store.hpp"
 
 #include <boost/json/fwd.hpp>
@@ -28,8 +30,5 @@ boost::json::object listed_crossing(const CrossingRow& row);
 // One header line, then one line per crossing (RFC 4180 quoting).
 std::string crossings_csv(const std::vector<CrossingRow>& rows, bool with_header);
 
-// One CSV cell: quoted when it holds , ; tab " CR or LF, and with a formula defused (a leading ') at
-// its start and after every , ; or tab, where a spreadsheet may start a new field.
-std::string csv_cell(std::string_view value);
 
 }  // namespace borderlog::server::service

@@ -318,6 +318,276 @@ inline constexpr const char* kPruneSessions = R"SQL(
 DELETE FROM dashboard_sessions WHERE expires_at < now() - interval '7 days'
 )SQL";
 
+// --- Officers: the analyser, anomalies, the traveller view, the watchlist, alerts, reports ---------------
+// A crossing is synthetic (training) or back-captured when the device's flags (record->'flags') or the
+// server's (crossings.flags) say so; both are read, so that either may carry it.
+
+inline constexpr const char* kAnalysisTryLock = "SELECT pg_try_advisory_xact_lock(7368201956)";
+inline constexpr const char* kAnalysisLock = "SELECT pg_advisory_xact_lock(7368201956)";
+inline constexpr const char* kAnalysisWatermark = "SELECT watermark FROM analysis_state";
+
+// The newest crossing judged: crossings above it have not been judged yet. $1: the watermark.
+inline constexpr const char* kAnalysedTop = "SELECT coalesce(max(ingest_no), $1) FROM analysis_done";
+
+// $1: the newest judged, $2: at most this many. Crossings received since, oldest first.
+inline constexpr const char* kPendingAbove = R"SQL(
+SELECT c.ingest_no, c.id::text, c.checkpoint_id, c.device_id, c.direction,
+       to_char(c.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       c.issuing_country, c.document_number, coalesce(c.document_type, ''), c.nationality, c.surname,
+       coalesce(c.given_names, ''), to_char(c.birth_date, 'YYYY-MM-DD'), c.sex,
+       coalesce(to_char(c.expiry_date, 'YYYY-MM-DD'), ''), c.recorded_offline,
+       (to_jsonb(c.flags) || CASE WHEN jsonb_typeof(c.record -> 'flags') = 'array'
+                                  THEN c.record -> 'flags' ELSE '[]'::jsonb END)::text,
+       coalesce((c.record ->> 'watchlist_version')::bigint, 0)
+FROM crossings c
+WHERE c.ingest_no > $1
+ORDER BY c.ingest_no
+LIMIT $2
+)SQL";
+
+// $1: the watermark, $2: the newest judged, $3: at most this many. Crossings numbered between them that
+// were not judged: they committed after higher numbers had been (the same columns as kPendingAbove).
+inline constexpr const char* kPendingBelow = R"SQL(
+SELECT c.ingest_no, c.id::text, c.checkpoint_id, c.device_id, c.direction,
+       to_char(c.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       c.issuing_country, c.document_number, coalesce(c.document_type, ''), c.nationality, c.surname,
+       coalesce(c.given_names, ''), to_char(c.birth_date, 'YYYY-MM-DD'), c.sex,
+       coalesce(to_char(c.expiry_date, 'YYYY-MM-DD'), ''), c.recorded_offline,
+       (to_jsonb(c.flags) || CASE WHEN jsonb_typeof(c.record -> 'flags') = 'array'
+                                  THEN c.record -> 'flags' ELSE '[]'::jsonb END)::text,
+       coalesce((c.record ->> 'watchlist_version')::bigint, 0)
+FROM crossings c
+WHERE c.ingest_no > $1 AND c.ingest_no < $2
+  AND NOT EXISTS (SELECT 1 FROM analysis_done d WHERE d.ingest_no = c.ingest_no)
+ORDER BY c.ingest_no
+LIMIT $3
+)SQL";
+
+// $1: a JSON array of [issuing_country, document_number]. Their crossings in time order.
+inline constexpr const char* kTimelines = R"SQL(
+SELECT c.ingest_no, c.id::text, c.checkpoint_id, c.device_id, c.direction,
+       to_char(c.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       c.issuing_country, c.document_number, c.nationality,
+       ('synthetic' = ANY (c.flags) OR coalesce(c.record -> 'flags' ? 'synthetic', false))
+FROM crossings c
+JOIN (SELECT DISTINCT d ->> 0 AS country, d ->> 1 AS number FROM jsonb_array_elements($1::jsonb) d) t
+  ON c.issuing_country = t.country AND c.document_number = t.number
+ORDER BY c.issuing_country, c.document_number, c.occurred_at, c.ingest_no
+)SQL";
+
+inline constexpr const char* kTimelineFindings = R"SQL(
+SELECT a.id, a.crossing_id::text, a.kind, a.state
+FROM anomalies a
+JOIN (SELECT DISTINCT d ->> 0 AS country, d ->> 1 AS number FROM jsonb_array_elements($1::jsonb) d) t
+  ON a.issuing_country = t.country AND a.document_number = t.number
+WHERE a.kind IN ('exit_without_entry', 'entry_while_in_country', 'overstay_at_exit')
+)SQL";
+
+inline constexpr const char* kCentralHistory = R"SQL(
+SELECT offline, to_char(changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+FROM central_state_history ORDER BY changed_at, id
+)SQL";
+
+// $1: document keys, $2: person keys (JSON arrays). Current entries that may match; confirmed in C++.
+inline constexpr const char* kWatchlistCandidates = R"SQL(
+SELECT entry_id, added_version, coalesce(document_number, ''), coalesce(issuing_country, ''),
+       coalesce(surname, ''), coalesce(given_names, ''), coalesce(to_char(birth_date, 'YYYY-MM-DD'), ''),
+       reason, action
+FROM watchlist_entries
+WHERE removed_version IS NULL
+  AND (document_key IN (SELECT jsonb_array_elements_text($1::jsonb))
+       OR person_keys && ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))
+)SQL";
+
+// $1: a JSON array of anomalies. New ones are stored open; resolved ones reopen; open ones take the
+// new detail.
+inline constexpr const char* kUpsertAnomalies = R"SQL(
+INSERT INTO anomalies (kind, crossing_id, checkpoint_id, device_id, direction, occurred_at, issuing_country,
+                       document_number, synthetic, detail)
+SELECT r.kind, r.crossing_id, r.checkpoint_id, r.device_id, r.direction, r.occurred_at, r.issuing_country,
+       r.document_number, r.synthetic, r.detail
+FROM jsonb_to_recordset($1::jsonb) AS r(kind text, crossing_id uuid, checkpoint_id text, device_id text,
+       direction text, occurred_at timestamptz, issuing_country text, document_number text, synthetic boolean,
+       detail jsonb)
+ON CONFLICT (crossing_id, kind) DO UPDATE SET state = 'open', resolved_at = NULL, detail = EXCLUDED.detail
+WHERE anomalies.state <> 'open' OR anomalies.detail <> EXCLUDED.detail
+)SQL";
+
+inline constexpr const char* kResolveAnomalies = R"SQL(
+UPDATE anomalies SET state = 'resolved', resolved_at = now()
+WHERE state = 'open' AND id IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint)
+)SQL";
+
+inline constexpr const char* kInsertAlerts = R"SQL(
+INSERT INTO alerts (crossing_id, entry_id, entry_version, matched_by, action, reason, late, record_watchlist_version,
+                    checkpoint_id, device_id, direction, occurred_at, issuing_country, document_number, synthetic)
+SELECT r.crossing_id, r.entry_id, r.entry_version, r.matched_by, r.action, r.reason, r.late,
+       nullif(r.record_watchlist_version, 0), r.checkpoint_id, r.device_id, r.direction, r.occurred_at,
+       r.issuing_country, r.document_number, r.synthetic
+FROM jsonb_to_recordset($1::jsonb) AS r(crossing_id uuid, entry_id text, entry_version bigint, matched_by text,
+       action text, reason text, late boolean, record_watchlist_version bigint, checkpoint_id text, device_id text,
+       direction text, occurred_at timestamptz, issuing_country text, document_number text, synthetic boolean)
+ON CONFLICT (crossing_id, entry_id) DO NOTHING
+)SQL";
+
+// $1: a JSON array of ingest numbers.
+inline constexpr const char* kMarkAnalysed = R"SQL(
+INSERT INTO analysis_done (ingest_no, received_at)
+SELECT ingest_no, received_at FROM crossings
+WHERE ingest_no IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint)
+ON CONFLICT DO NOTHING
+)SQL";
+
+// $1: the settle time in seconds; $2: a bound (the last number of a full batch) or NULL. The watermark
+// moves to the newest judged number whose transaction began more than $1 ago (every number below it
+// belongs to a finished transaction by then), never past $2, never back. Run only after a sweep found
+// every crossing below the newest judged one judged.
+inline constexpr const char* kAdvanceWatermark = R"SQL(
+WITH settled AS (
+    SELECT max(ingest_no) AS m FROM analysis_done WHERE received_at < now() - make_interval(secs => $1::double precision)
+)
+UPDATE analysis_state SET analysed_at = now(),
+    watermark = CASE WHEN settled.m IS NULL THEN watermark
+                     ELSE greatest(watermark, least(settled.m, coalesce($2::bigint, settled.m))) END
+FROM settled
+RETURNING watermark
+)SQL";
+
+inline constexpr const char* kForgetAnalysed = "DELETE FROM analysis_done WHERE ingest_no <= $1";
+
+// $3: include synthetic records. The newest 10,000, newest first.
+inline constexpr const char* kTravelerCrossings = R"SQL(
+SELECT (record || jsonb_build_object('received_at',
+            to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))::text
+FROM crossings c
+WHERE issuing_country = $1 AND document_number = $2
+  AND ($3::boolean OR NOT ('synthetic' = ANY (c.flags) OR coalesce(c.record -> 'flags' ? 'synthetic', false)))
+ORDER BY occurred_at DESC, ingest_no DESC
+LIMIT 10000
+)SQL";
+
+inline constexpr const char* kTravelerAnomalies = R"SQL(
+SELECT id, kind, state, crossing_id::text, checkpoint_id, device_id, direction,
+       to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), issuing_country, document_number,
+       synthetic, to_char(detected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       coalesce(to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), ''), detail::text
+FROM anomalies
+WHERE issuing_country = $1 AND document_number = $2 AND state = 'open' AND ($3::boolean OR NOT synthetic)
+ORDER BY occurred_at, id
+)SQL";
+
+// $1 kind, $2 checkpoint, $3 device, $4 from, $5 to, $6 state (open|resolved|all),
+// $7 synthetic (exclude|include|only), $8 after id, $9 limit.
+inline constexpr const char* kListAnomalies = R"SQL(
+SELECT id, kind, state, crossing_id::text, checkpoint_id, device_id, direction,
+       to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), issuing_country, document_number,
+       synthetic, to_char(detected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       coalesce(to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), ''), detail::text
+FROM anomalies
+WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR checkpoint_id = $2)
+  AND ($3::text IS NULL OR device_id = $3)
+  AND ($4::timestamptz IS NULL OR occurred_at >= $4) AND ($5::timestamptz IS NULL OR occurred_at < $5)
+  AND ($6::text = 'all' OR state = $6)
+  AND ($7::text = 'include' OR synthetic = ($7::text = 'only'))
+  AND id > $8
+ORDER BY id
+LIMIT $9
+)SQL";
+
+// The same filters as kListAnomalies but the cursor: counts per checkpoint and kind.
+inline constexpr const char* kCountAnomalies = R"SQL(
+SELECT checkpoint_id, kind, count(*)
+FROM anomalies
+WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR checkpoint_id = $2)
+  AND ($3::text IS NULL OR device_id = $3)
+  AND ($4::timestamptz IS NULL OR occurred_at >= $4) AND ($5::timestamptz IS NULL OR occurred_at < $5)
+  AND ($6::text = 'all' OR state = $6)
+  AND ($7::text = 'include' OR synthetic = ($7::text = 'only'))
+GROUP BY checkpoint_id, kind
+ORDER BY checkpoint_id, kind
+)SQL";
+
+// $1 checkpoint, $2 state (open|acknowledged|all), $3 late (NULL: both), $4 synthetic, $5 from, $6 to,
+// $7 after id, $8 limit; $9 one alert's id, or NULL.
+inline constexpr const char* kListAlerts = R"SQL(
+SELECT a.id, a.crossing_id::text, a.entry_id, a.entry_version, a.matched_by, a.action, a.reason, a.late,
+       coalesce(a.record_watchlist_version, 0), a.checkpoint_id, a.device_id, a.direction,
+       to_char(a.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), a.issuing_country,
+       a.document_number, a.synthetic, to_char(a.raised_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       coalesce(to_char(a.acknowledged_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), ''),
+       coalesce(a.acknowledged_by, ''), coalesce(a.note, ''),
+       coalesce(c.document_type, ''), coalesce(c.nationality, ''), coalesce(c.surname, ''),
+       coalesce(c.given_names, ''), coalesce(to_char(c.birth_date, 'YYYY-MM-DD'), ''), coalesce(c.sex, '')
+FROM alerts a LEFT JOIN crossings c ON c.id = a.crossing_id
+WHERE ($9::bigint IS NULL OR a.id = $9)
+  AND ($1::text IS NULL OR a.checkpoint_id = $1)
+  AND ($2::text = 'all' OR (a.acknowledged_at IS NULL) = ($2::text = 'open'))
+  AND ($3::boolean IS NULL OR a.late = $3)
+  AND ($4::text = 'include' OR a.synthetic = ($4::text = 'only'))
+  AND ($5::timestamptz IS NULL OR a.occurred_at >= $5) AND ($6::timestamptz IS NULL OR a.occurred_at < $6)
+  AND a.id > $7
+ORDER BY a.id
+LIMIT $8
+)SQL";
+
+inline constexpr const char* kAcknowledgeAlert = R"SQL(
+UPDATE alerts SET acknowledged_at = now(), acknowledged_by = $2, note = $3 WHERE id = $1 AND acknowledged_at IS NULL
+)SQL";
+
+inline constexpr const char* kWatchlistLock = "SELECT pg_advisory_xact_lock(7368201957)";
+inline constexpr const char* kWatchlistVersion = "SELECT coalesce(max(version), 0) FROM watchlist_versions";
+inline constexpr const char* kWatchlistCurrentIds =
+    "SELECT entry_id FROM watchlist_entries WHERE removed_version IS NULL";
+inline constexpr const char* kInsertWatchlistVersion = R"SQL(
+INSERT INTO watchlist_versions (version, loaded_by, entries, added, removed) VALUES ($1, $2, $3, $4, $5)
+)SQL";
+// $1: the new version, $2: a JSON array of entry ids.
+inline constexpr const char* kRemoveWatchlistEntries = R"SQL(
+UPDATE watchlist_entries SET removed_version = $1
+WHERE removed_version IS NULL AND entry_id IN (SELECT jsonb_array_elements_text($2::jsonb))
+)SQL";
+// $1: the new version, $2: a JSON array of entries with their keys.
+inline constexpr const char* kAddWatchlistEntries = R"SQL(
+INSERT INTO watchlist_entries (entry_id, added_version, document_number, issuing_country, surname, given_names,
+                               birth_date, reason, action, document_key, person_keys)
+SELECT r.entry_id, $1, nullif(r.document_number, ''), nullif(r.issuing_country, ''), nullif(r.surname, ''),
+       nullif(r.given_names, ''), nullif(r.birth_date, '')::date, r.reason, r.action, nullif(r.document_key, ''),
+       ARRAY(SELECT jsonb_array_elements_text(r.person_keys))
+FROM jsonb_to_recordset($2::jsonb) AS r(entry_id text, document_number text, issuing_country text, surname text,
+       given_names text, birth_date text, reason text, action text, document_key text, person_keys jsonb)
+)SQL";
+
+// $1: since. The current entries added after it (all current entries when $1 is 0).
+inline constexpr const char* kWatchlistAddedSince = R"SQL(
+SELECT entry_id, added_version, coalesce(document_number, ''), coalesce(issuing_country, ''),
+       coalesce(surname, ''), coalesce(given_names, ''), coalesce(to_char(birth_date, 'YYYY-MM-DD'), ''),
+       reason, action
+FROM watchlist_entries
+WHERE removed_version IS NULL AND added_version > $1
+ORDER BY added_version, entry_id
+)SQL";
+
+// $1: since. Entries a copy at that version holds that have been removed since.
+inline constexpr const char* kWatchlistRemovedSince = R"SQL(
+SELECT DISTINCT entry_id FROM watchlist_entries
+WHERE added_version <= $1 AND removed_version > $1
+ORDER BY entry_id
+)SQL";
+
+// $1: the day (YYYY-MM-DD, UTC); $2: synthetic records (exclude|include|only).
+inline constexpr const char* kDailyCounts = R"SQL(
+SELECT checkpoint_id, direction, nationality, count(*), count(*) FILTER (WHERE back_captured)
+FROM (SELECT checkpoint_id, direction, nationality,
+             ('back_captured' = ANY (flags) OR coalesce(record -> 'flags' ? 'back_captured', false)) AS back_captured,
+             ('synthetic' = ANY (flags) OR coalesce(record -> 'flags' ? 'synthetic', false)) AS synthetic
+      FROM crossings
+      WHERE occurred_at >= ($1::date)::timestamp AT TIME ZONE 'UTC'
+        AND occurred_at < ($1::date + 1)::timestamp AT TIME ZONE 'UTC') c
+WHERE $2::text = 'include' OR synthetic = ($2::text = 'only')
+GROUP BY checkpoint_id, direction, nationality
+ORDER BY checkpoint_id, direction, nationality
+)SQL";
+
 inline constexpr const char* kPing = "SELECT 1";
 
 // Migrations.

@@ -536,6 +536,8 @@ bool Store::end_session(const std::string& secret_hash) {
     return r.affected_rows() > 0;
 }
 
+pqxx::connection_base& Store::connection() { return impl_->conn; }
+
 void Store::ping() {
     pqxx::nontransaction tx(impl_->conn);
     tx.exec(sql::kPing);

@@ -15,6 +15,10 @@
 #include <utility>
 #include <vector>
 
+namespace pqxx {
+class connection_base;
+}
+
 namespace borderlog::server {
 
 // No connection to the database can be had now. Thrown by storage code that has none to use.
@@ -314,6 +318,9 @@ public:
     bool end_session(const std::string& secret_hash);
 
     void ping();
+
+    // This Store's connection, for the storage classes of other areas that work on it (OfficerStore).
+    pqxx::connection_base& connection();
 
 private:
     struct Impl;

@@ -60,6 +60,28 @@ const std::vector<std::string> kMrva{"VIUTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<
 const std::vector<std::string> kMrvb{"VIUTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
                                      "L8988901C4XXX4009078F9612109<<<<<<<<"};
 
+// More ICAO 9303 specimens: Part 5's long-number card (Peter Stevenson), Part 6's long number on a
+// TD2, Part 7's visas under the "V<" code, and the German specimens (issuing state "D<<", an
+// unspecified sex on the card).
+const std::vector<std::string> kTd1Stevenson{"I<UTOD23145890<7349<<<<<<<<<<<",
+                                             "3407127M9507122UTO<<<<<<<<<<<2",
+                                             "STEVENSON<<PETER<JOHN<<<<<<<<<"};
+const std::vector<std::string> kTd2Stevenson{"I<UTOSTEVENSON<<PETER<JOHN<<<<<<<<<<",
+                                             "D23145890<UTO3407127M95071227349<<<8"};
+const std::vector<std::string> kMrvaPlain{"V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+                                          "L8988901C4XXX4009078F96121096ZE184226B<<<<<<"};
+const std::vector<std::string> kMrvbPlain{"V<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
+                                          "L8988901C4XXX4009078F9612109<<<<<<<<"};
+const std::vector<std::string> kTd1German{"IDD<<T220001293<<<<<<<<<<<<<<<",
+                                          "6408125<2010315D<<<<<<<<<<<<<4",
+                                          "MUSTERMANN<<ERIKA<<<<<<<<<<<<<"};
+const std::vector<std::string> kTd3German{"P<D<<MUSTERMANN<<ERIKA<<<<<<<<<<<<<<<<<<<<<<",
+                                          "C01X00T478D<<6408125F2702283<<<<<<<<<<<<<<<4"};
+
+Traveler stevenson() {
+    return Traveler{"I", "D23145890734", "UTO", "UTO", "STEVENSON", "PETER JOHN", "1934-07-12", "M", "1995-07-12"};
+}
+
 Traveler anna(std::string type, std::string number, std::string nationality) {
     return Traveler{std::move(type), std::move(number), "UTO", std::move(nationality), "ERIKSSON",
                     "ANNA MARIA", "1974-08-12", "F", "2012-04-15"};
@@ -181,7 +203,23 @@ INSTANTIATE_TEST_SUITE_P(
         SpecimenCase{"MrvaVisa", kMrva, "MRVA", anna_visa(),
                      {"document_number", "birth_date", "expiry_date"}},
         SpecimenCase{"MrvbVisa", kMrvb, "MRVB", anna_visa(),
-                     {"document_number", "birth_date", "expiry_date"}}),
+                     {"document_number", "birth_date", "expiry_date"}},
+        SpecimenCase{"Td1LongNumberStevenson", kTd1Stevenson, "TD1", stevenson(),
+                     {"document_number", "birth_date", "expiry_date", "composite"}},
+        SpecimenCase{"Td2LongNumberStevenson", kTd2Stevenson, "TD2", stevenson(),
+                     {"document_number", "birth_date", "expiry_date", "composite"}},
+        SpecimenCase{"MrvaVisaWithoutSubtype", kMrvaPlain, "MRVA",
+                     Traveler{"V", "L8988901C", "UTO", "XXX", "ERIKSSON", "ANNA MARIA", "1940-09-07", "F", "1996-12-10"},
+                     {"document_number", "birth_date", "expiry_date"}},
+        SpecimenCase{"MrvbVisaWithoutSubtype", kMrvbPlain, "MRVB",
+                     Traveler{"V", "L8988901C", "UTO", "XXX", "ERIKSSON", "ANNA MARIA", "1940-09-07", "F", "1996-12-10"},
+                     {"document_number", "birth_date", "expiry_date"}},
+        SpecimenCase{"Td1GermanIdCardUnspecifiedSex", kTd1German, "TD1",
+                     Traveler{"ID", "T22000129", "D", "D", "MUSTERMANN", "ERIKA", "1964-08-12", "X", "2020-10-31"},
+                     {"document_number", "birth_date", "expiry_date", "composite"}},
+        SpecimenCase{"Td3GermanPassport", kTd3German, "TD3",
+                     Traveler{"P", "C01X00T47", "D", "D", "MUSTERMANN", "ERIKA", "1964-08-12", "F", "2027-02-28"},
+                     {"document_number", "birth_date", "expiry_date", "optional_data", "composite"}}),
     CaseName{});
 
 // --- one corrupted check digit ---
@@ -231,6 +269,8 @@ INSTANTIATE_TEST_SUITE_P(
         CorruptionCase{"Td2BirthDate", kTd2, "TD2", 2, 20, "birth_date"},
         CorruptionCase{"Td2ExpiryDate", kTd2, "TD2", 2, 28, "expiry_date"},
         CorruptionCase{"Td2Composite", kTd2, "TD2", 2, 36, "composite"},
+        CorruptionCase{"Td2LongDocumentNumber", kTd2Stevenson, "TD2", 2, 32, "document_number"},
+        CorruptionCase{"Td1StevensonComposite", kTd1Stevenson, "TD1", 2, 30, "composite"},
         CorruptionCase{"MrvaDocumentNumber", kMrva, "MRVA", 2, 10, "document_number"},
         CorruptionCase{"MrvaBirthDate", kMrva, "MRVA", 2, 20, "birth_date"},
         CorruptionCase{"MrvaExpiryDate", kMrva, "MRVA", 2, 28, "expiry_date"},
@@ -279,6 +319,46 @@ INSTANTIATE_TEST_SUITE_P(
     CaseName{});
 
 // --- line endings ---
+
+TEST(ParseMrz, ToleratesLoneCarriageReturnsAndSurroundingWhitespace) {
+    for (const std::string& text : {kTd1[0] + "\r" + kTd1[1] + "\r" + kTd1[2] + "\r",
+                                    "\n  " + kTd3[0] + "\n" + kTd3[1] + "  \n"}) {
+        const auto r = parse_mrz(text, kYear);
+        ASSERT_TRUE(r.has_value()) << text;
+        EXPECT_TRUE(r->valid) << describe(r->errors);
+    }
+}
+
+// A passport has no long-number rule: a filler check digit is an error on the number itself, not a
+// number continuing into the personal number.
+TEST(ParseMrz, ReportsAFillerPassportNumberCheckDigitAtItsOwnPosition) {
+    auto lines = kTd3;
+    lines[1][9] = '<';
+    reseal_composite("TD3", lines);
+    const MrzResult r = parse_ok(lines);
+    EXPECT_FALSE(r.valid);
+    ASSERT_EQ(r.errors.size(), 1u) << describe(r.errors);
+    EXPECT_TRUE(has_error(r, "document_number", 2, 10));
+    EXPECT_EQ(r.traveler.document_number, "L898902C3");
+}
+
+TEST(ParseMrz, AcceptsAZeroPersonalNumberDigitWhenThePersonalNumberIsEmpty) {
+    const MrzResult r = parse_ok(kTd3German);
+    ASSERT_TRUE(r.valid) << describe(r.errors);
+    auto lines = kTd3German;
+    lines[1][42] = '0';
+    reseal_composite("TD3", lines);
+    EXPECT_TRUE(parse_ok(lines).valid);
+}
+
+TEST(ParseMrz, ReadsSurnamesAndGivenNamesOfSeveralParts) {
+    auto lines = kTd1;
+    lines[2] = "DE<LA<CRUZ<<MARIA<DEL<CARMEN<<";
+    const MrzResult r = parse_ok(lines);
+    EXPECT_TRUE(r.valid);
+    EXPECT_EQ(r.traveler.surname, "DE LA CRUZ");
+    EXPECT_EQ(r.traveler.given_names, "MARIA DEL CARMEN");
+}
 
 TEST(ParseMrz, ToleratesCrLfAndTrailingNewlines) {
     for (const std::string& text :
@@ -345,6 +425,25 @@ INSTANTIATE_TEST_SUITE_P(
                     BadDateCase{"ExpiryDayZero", "740812", "120400", "expiry_date", 26},
                     BadDateCase{"ExpiryLeapDayInCommonYear", "740812", "230229", "expiry_date", 26}),
     CaseName{});
+
+TEST(ParseMrz, AnUnknownDayOfBirthWrittenWithFillersIsNotAnError) {
+    auto lines = kTd3;
+    lines[1].replace(13, 6, "7408<<");
+    seal_td3(lines);
+    const MrzResult r = parse_ok(lines);
+    EXPECT_TRUE(r.valid) << describe(r.errors);
+    EXPECT_EQ(r.traveler.birth_date, "");
+    for (const auto& check : r.checks) EXPECT_TRUE(check.valid) << check.field;
+}
+
+TEST(ParseMrz, AFillerInADateStillBreaksAWrongCheckDigit) {
+    auto lines = kTd3;
+    lines[1][18] = '<';  // 740812 -> 74081<, the check digit left as it was
+    reseal_composite("TD3", lines);
+    const MrzResult r = parse_ok(lines);
+    EXPECT_FALSE(r.valid);
+    EXPECT_TRUE(has_error(r, "birth_date", 2, 20));
+}
 
 TEST(ParseMrz, AcceptsALeapDay) {
     auto lines = kTd3;
