@@ -36,11 +36,21 @@ cluster start "$CLUSTER" "$base"
 [ -n "$(cluster leader "$CLUSTER")" ] || fail "the cluster has no leader after start"
 psql -q "$(cluster url "$CLUSTER" postgres)" -c "CREATE DATABASE borderlog" >/dev/null
 DB_URL=$(cluster url "$CLUSTER" borderlog)
-# Both replicas stream from the leader before the test goes on.
-replicas_streaming() { [ "$(sql "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")" = 2 ]; }
+# Both replicas stream from the leader before the test goes on (Patroni names each replica's connection
+# after its node; a clone's pg_basebackup streams too, but is not yet a replica).
+replicas_streaming() {
+    [ "$(sql "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming' AND application_name LIKE 'node%'")" = 2 ]
+}
 wait_until 60 "both replicas to stream" replicas_streaming
 
 start_server --db-workers 2
+# ... and hold the schema the server just made: a replica promoted later must have it. (The records that
+# follow may well lag: what the old leader acknowledged and never replicated is what reconcile repairs.)
+schema_lsn=$(sql "SELECT pg_current_wal_lsn()")
+replicas_have_schema() {
+    [ "$(sql "SELECT count(*) FROM pg_stat_replication WHERE application_name LIKE 'node%' AND replay_lsn >= '$schema_lsn'")" = 2 ]
+}
+wait_until 60 "both replicas to replay the schema" replicas_have_schema
 init_checkpoint "$WORK/cp" KAKAVIJE KAK-01
 gen_jsonl 3000 "$WORK/backlog.jsonl"
 [ "$(checkpoint import --data-dir "$WORK/cp" "$WORK/backlog.jsonl" 2>/dev/null)" = 3000 ] || fail "import did not record 3000"
