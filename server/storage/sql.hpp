@@ -314,6 +314,15 @@ WHERE s.secret_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now() AND t.r
 inline constexpr const char* kEndSession = R"SQL(
 UPDATE dashboard_sessions SET ended_at = now() WHERE secret_hash = $1 AND ended_at IS NULL
 )SQL";
+// What the fleet view shows of the officers' side: open anomalies and unacknowledged watchlist alerts per
+// device, training records left out.
+inline constexpr const char* kOpenAnomaliesByDevice = R"SQL(
+SELECT device_id, count(*) FROM anomalies WHERE state = 'open' AND NOT synthetic GROUP BY device_id
+)SQL";
+inline constexpr const char* kOpenAlertsByDevice = R"SQL(
+SELECT device_id, count(*) FROM alerts WHERE acknowledged_at IS NULL AND NOT synthetic GROUP BY device_id
+)SQL";
+
 inline constexpr const char* kPruneSessions = R"SQL(
 DELETE FROM dashboard_sessions WHERE expires_at < now() - interval '7 days'
 )SQL";

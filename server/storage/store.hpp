@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -235,6 +236,8 @@ struct FleetCounts {
         std::int64_t count = 0;
     };
     std::vector<Lane> lanes_15m;  // crossings per lane in the last 15 minutes
+    std::map<std::string, std::int64_t> open_anomalies;  // device -> open anomalies (real records)
+    std::map<std::string, std::int64_t> open_alerts;     // device -> alerts not yet acknowledged
 };
 
 struct SessionInfo {

@@ -126,6 +126,26 @@ TEST_F(FleetStoreTest, CountsSayWhatWasStoredSinceTheCursorAndWhatIsQuarantined)
     EXPECT_EQ(store->fleet_counts(counts.ingest_cursor).ingested, 0);
 }
 
+TEST_F(FleetStoreTest, CountsNameOpenAnomaliesAndUnacknowledgedAlertsPerDeviceLeavingTrainingOut) {
+    const char* anomaly = "INSERT INTO anomalies (kind, crossing_id, checkpoint_id, device_id, direction, occurred_at, "
+                          "issuing_country, document_number, synthetic, state) VALUES ($1, gen_random_uuid(), "
+                          "'KAKAVIJE', $2, 'entry', now(), 'UTO', 'L898902C3', $3, $4)";
+    run(anomaly, "document_expired", "KAK-01", false, "open");
+    run(anomaly, "mrz_invalid", "KAK-01", false, "open");
+    run(anomaly, "document_expired", "KAK-02", false, "resolved");
+    run(anomaly, "document_expired", "KAK-02", true, "open");
+    const char* alert = "INSERT INTO alerts (crossing_id, entry_id, entry_version, matched_by, action, reason, late, "
+                        "checkpoint_id, device_id, direction, occurred_at, issuing_country, document_number, synthetic, "
+                        "acknowledged_at) VALUES (gen_random_uuid(), 'e1', 1, 'document', 'deny', 'stolen', false, "
+                        "'KAKAVIJE', $1, 'entry', now(), 'UTO', 'L898902C3', $2, $3::timestamptz)";
+    run(alert, "KAK-02", false, nullptr);
+    run(alert, "KAK-02", false, "2026-11-27T10:00:00Z");
+    run(alert, "KAK-01", true, nullptr);
+    const auto counts = store->fleet_counts(std::nullopt);
+    EXPECT_EQ(counts.open_anomalies, (std::map<std::string, std::int64_t>{{"KAK-01", 2}}));
+    EXPECT_EQ(counts.open_alerts, (std::map<std::string, std::int64_t>{{"KAK-02", 1}}));
+}
+
 TEST_F(FleetStoreTest, ASessionLivesUntilItEndsItExpiresOrItsTokenIsRevoked) {
     const auto token = store->create_token(core::sha256_hex("ops"), Principal{0, "operations", "", "", "ops"});
     const std::string expires = store->create_session("s1", token, "127.0.0.1", 3600);

@@ -264,6 +264,9 @@
       const clock = el("td", { class: "num", text: seconds1(cp.clock_offset_ms_max) });
       if (cp.clock_offset_ms_max !== null && Math.abs(cp.clock_offset_ms_max) > 120000) clock.classList.add("hot");
       const refused = el("td", { class: "num" + (cp.quarantined > 0 ? " hot" : ""), text: number(cp.rejected) + " · " + number(cp.quarantined) });
+      const issues = el("td", { class: "num" + (cp.alerts > 0 ? " bad" : cp.anomalies > 0 ? " hot" : ""),
+                                "data-field": "issues", text: number(cp.alerts) + " · " + number(cp.anomalies) });
+      issues.title = cp.alerts + " watchlist alerts not yet acknowledged, " + cp.anomalies + " open anomalies";
       const tr = el("tr", { class: "row-" + cp.state, "data-checkpoint": cp.checkpoint_id, "data-state": cp.state }, [
         el("td", {}, [stateBadge(cp.state)]),
         el("td", { class: "cp" }, [link]),
@@ -271,8 +274,8 @@
         el("td", { class: "num", text: number(cp.waiting) }),
         el("td", { text: longestWait(cp) }),
         el("td", { class: "num", text: number(cp.crossings_last_hour) }),
-        refused, clock,
-        el("td", {}, [sparkline(cp.history, 180, 34)]),
+        issues, refused, clock,
+        el("td", {}, [sparkline(cp.history, 150, 34)]),
       ]);
       return tr;
     }));
@@ -303,6 +306,7 @@
     $("cp-contact").parentElement.className = "figure" + (cp.state === "silent" ? " bad" : "");
     $("cp-sync").replaceChildren(document.createTextNode("last sync "), timeCell(cp.last_sync_at));
     figure("cp-rejected", number(cp.rejected) + " · " + number(cp.quarantined), cp.quarantined > 0 ? "warn" : null);
+    figure("cp-issues", number(cp.alerts) + " · " + number(cp.anomalies), cp.alerts > 0 ? "bad" : cp.anomalies > 0 ? "warn" : null);
 
     const chart = $("cp-chart");
     chart.replaceChildren(sparkline(cp.history, Math.max(600, chart.clientWidth || 1000), 140));

@@ -178,6 +178,7 @@ awaitable<void> run_fleet(Services& s) {
                     s.pool, [cursor = ingest_cursor](Store& store) { return store.fleet_counts(cursor); });
                 const FleetCounts counts = co_await std::move(counting);
                 s.fleet.counts(counts, now);  // the first count only finds the cursor: nothing ingested yet
+                s.fleet.set_open_issues(counts.open_anomalies, counts.open_alerts);
                 ingest_cursor = counts.ingest_cursor;
             }
             if (std::chrono::steady_clock::now() >= next_prune) {
