@@ -3,6 +3,7 @@
 #include <date/date.h>
 
 #include <cctype>
+#include <charconv>
 
 namespace borderlog::core {
 
@@ -76,5 +77,32 @@ std::optional<Millis> parse_rfc3339(std::string_view s) {
 }
 
 bool is_iso_date(std::string_view text) { return text.size() == 10 && read_date(text).has_value(); }
+
+std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
+    constexpr long long kMax = 100'000'000;
+    long long total = 0;
+    bool unit_seen = false;
+    std::size_t i = 0;
+    if (text.empty()) return std::nullopt;
+    while (i < text.size()) {
+        long long n = 0;
+        const auto [end, ec] = std::from_chars(text.data() + i, text.data() + text.size(), n);
+        if (ec != std::errc{} || end == text.data() + i || n < 0) return std::nullopt;
+        i = static_cast<std::size_t>(end - text.data());
+        long long unit = 1;
+        if (i < text.size()) {
+            const char u = text[i++];
+            unit = u == 's' ? 1 : u == 'm' ? 60 : u == 'h' ? 3600 : u == 'd' ? 86400 : 0;
+            if (unit == 0) return std::nullopt;
+            unit_seen = true;
+        } else if (unit_seen) {
+            return std::nullopt;  // "1h30": the last number needs its unit too
+        }
+        if (n > kMax / unit || total + n * unit > kMax) return std::nullopt;
+        total += n * unit;
+    }
+    if (total <= 0) return std::nullopt;
+    return std::chrono::seconds{total};
+}
 
 }  // namespace borderlog::core

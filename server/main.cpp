@@ -4,6 +4,7 @@
 #include "common/log.hpp"
 #include "core/crossing.hpp"
 #include "core/ids.hpp"
+#include "core/time.hpp"
 #include "server/http/server_config.hpp"
 #include "server/service/travelers.hpp"
 #include "server/storage/migrations.hpp"
@@ -73,7 +74,26 @@ void set_stay_countries(server::ServerConfig& config, const std::string& exempt)
     }
 }
 
-int token_create(const std::string& db, server::Principal p) {
+// --expires-in or --expires-at (at most one) as the token's end; nullopt when neither is given.
+std::optional<core::Millis> token_expiry(const std::string& expires_in, const std::string& expires_at) {
+    if (!expires_in.empty() && !expires_at.empty())
+        throw CLI::ValidationError("--expires-in", "and --expires-at exclude each other");
+    const auto now = core::now_millis();
+    if (!expires_in.empty()) {
+        const auto span = core::parse_duration(expires_in);
+        if (!span) throw CLI::ValidationError("--expires-in", "must be like 3600s, 90m, 12h or 30d (up to 3 years)");
+        return now + std::chrono::duration_cast<std::chrono::milliseconds>(*span);
+    }
+    if (!expires_at.empty()) {
+        const auto at = core::parse_rfc3339(expires_at);
+        if (!at) throw CLI::ValidationError("--expires-at", "must be a time like 2027-01-31T18:00:00Z");
+        if (*at <= now) throw CLI::ValidationError("--expires-at", "is in the past");
+        return at;
+    }
+    return std::nullopt;
+}
+
+int token_create(const std::string& db, server::Principal p, server::TokenExpiry expires_at) {
     static const std::set<std::string> kRoles{"device", "operations", "trainer", "admin"};
     if (!kRoles.count(p.role)) throw CLI::ValidationError("--role", "must be device, operations, trainer or admin");
     if (p.role == "device") {
@@ -89,8 +109,10 @@ int token_create(const std::string& db, server::Principal p) {
         if (const auto other = store.other_checkpoint_of_device(p.device_id, p.checkpoint_id))
             throw CLI::ValidationError("--device", p.device_id + " is already a device of checkpoint " + *other +
                                                        "; device ids must be unique across checkpoints");
-    const auto id = store.create_token(core::sha256_hex(token), p);
-    std::cerr << "token " << id << " created for role " << p.role << "; it is shown once, only its hash is stored\n";
+    const auto id = store.create_token(core::sha256_hex(token), p, expires_at);
+    std::cerr << "token " << id << " created for role " << p.role;
+    if (expires_at) std::cerr << ", valid until " << core::format_rfc3339(*expires_at);
+    std::cerr << "; it is shown once, only its hash is stored\n";
     std::cout << token << "\n";
     return 0;
 }
@@ -107,15 +129,18 @@ int token_list(const std::string& db, bool as_json) {
                            {"device_id", t.principal.device_id},
                            {"name", t.principal.name},
                            {"created_at", t.created_at},
-                           {"revoked_at", t.revoked_at.empty() ? boost::json::value(nullptr) : boost::json::value(t.revoked_at)}});
+                           {"revoked_at", t.revoked_at.empty() ? boost::json::value(nullptr) : boost::json::value(t.revoked_at)},
+                           {"expires_at", t.expires_at.empty() ? boost::json::value(nullptr) : boost::json::value(t.expires_at)},
+                           {"expired", t.expired}});
         std::cout << boost::json::serialize(out) << "\n";
         return 0;
     }
-    std::cout << "ID\tROLE\tCHECKPOINT\tDEVICE\tNAME\tCREATED\tREVOKED\n";
+    std::cout << "ID\tROLE\tCHECKPOINT\tDEVICE\tNAME\tCREATED\tREVOKED\tEXPIRES\n";
     for (const auto& t : tokens)
         std::cout << t.principal.token_id << '\t' << t.principal.role << '\t' << t.principal.checkpoint_id << '\t'
                   << t.principal.device_id << '\t' << t.principal.name << '\t' << t.created_at << '\t'
-                  << (t.revoked_at.empty() ? "-" : t.revoked_at) << "\n";
+                  << (t.revoked_at.empty() ? "-" : t.revoked_at) << '\t'
+                  << (t.expires_at.empty() ? "-" : t.expires_at + (t.expired ? " (expired)" : "")) << "\n";
     return 0;
 }
 
@@ -192,6 +217,9 @@ int main(int argc, char** argv) {
     create->add_option("--checkpoint", principal.checkpoint_id, "the device's checkpoint (device tokens)");
     create->add_option("--device", principal.device_id, "the device this token speaks for (device tokens)");
     create->add_option("--name", principal.name, "a note: who or what holds the token");
+    std::string expires_in, expires_at;
+    create->add_option("--expires-in", expires_in, "the token stops working after this long: 3600s, 90m, 12h, 30d");
+    create->add_option("--expires-at", expires_at, "the token stops working at this time (RFC 3339, UTC)");
     bool as_json = false;
     auto* list = token->add_subcommand("list", "List tokens (never the tokens themselves)");
     add_db(list);
@@ -235,7 +263,9 @@ int main(int argc, char** argv) {
             std::cerr << "schema is at version " << report.current_version << "\n";
             return 0;
         }
-        if (create->parsed()) return token_create(db, principal);
+        if (create->parsed()) {
+            return token_create(db, principal, token_expiry(expires_in, expires_at));
+        }
         if (list->parsed()) return token_list(db, as_json);
         if (revoke->parsed()) {
             server::Store store(db);

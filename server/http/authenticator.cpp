@@ -58,6 +58,16 @@ void Authenticator::count_failure(const std::string& group, SteadyTime now) {
                           {{"address", group}, {"failures", config_.max_auth_failures}});
 }
 
+namespace {
+
+// A token's end is checked at every use, so that the cache never stretches it.
+bool expired(const TokenExpiry& expires_at) {
+    return expires_at &&
+           *expires_at <= std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+}  // namespace
+
 boost::asio::awaitable<Principal> Authenticator::authenticate(const Request& req, const std::string& address) {
     const auto header = req[beast_http::field::authorization];
     constexpr std::string_view kBearer = "Bearer ";
@@ -66,10 +76,13 @@ boost::asio::awaitable<Principal> Authenticator::authenticate(const Request& req
     const std::string hash = core::sha256_hex(header.substr(kBearer.size()));
     const std::string group = address.empty() ? std::string() : address_group(address);
     const auto now = std::chrono::steady_clock::now();
-    const Problem unknown{401, "unauthorized", "Unauthorized", "the token is unknown or revoked", "", {}};
+    const Problem unknown{401, "unauthorized", "Unauthorized", "the token is unknown, revoked or expired", "", {}};
     {
         std::lock_guard lock(mutex_);
-        if (auto it = cache_.find(hash); it != cache_.end() && it->second.expires > now) co_return it->second.principal;
+        if (auto it = cache_.find(hash); it != cache_.end() && it->second.expires > now) {
+            if (!expired(it->second.token_expires)) co_return it->second.principal;
+            cache_.erase(it);
+        }
         if (!group.empty())
             if (const auto wait = failures_.wait(group, now))
                 throw Problem{429, "too_many_requests", "Too many requests",
@@ -79,8 +92,8 @@ boost::asio::awaitable<Principal> Authenticator::authenticate(const Request& req
             throw unknown;
         }
     }
-    auto pending = on_db<std::optional<Principal>>(pool_, [hash](Store& s) { return s.find_token(hash); });
-    std::optional<Principal> found;
+    auto pending = on_db<std::optional<FoundToken>>(pool_, [hash](Store& s) { return s.find_token(hash); });
+    std::optional<FoundToken> found;
     try {
         found = co_await std::move(pending);
     } catch (const StorageUnavailable&) {
@@ -88,7 +101,7 @@ boost::asio::awaitable<Principal> Authenticator::authenticate(const Request& req
         // fleet view go on (nothing can be stored meanwhile). Unknown tokens get the 503.
         std::lock_guard lock(mutex_);
         const auto it = cache_.find(hash);
-        if (it == cache_.end()) throw;
+        if (it == cache_.end() || expired(it->second.token_expires)) throw;
         co_return it->second.principal;
     }
     std::lock_guard lock(mutex_);
@@ -99,8 +112,8 @@ boost::asio::awaitable<Principal> Authenticator::authenticate(const Request& req
         throw unknown;
     }
     if (cache_.size() > 10000) cache_.clear();  // bounded: tokens are few, garbage is not
-    cache_[hash] = {*found, now + config_.token_cache_ttl};
-    co_return *found;
+    cache_[hash] = {found->principal, now + config_.token_cache_ttl, found->expires_at};
+    co_return found->principal;
 }
 
 }  // namespace borderlog::server::http

@@ -69,7 +69,8 @@ public:
 private:
     struct CachedToken {
         Principal principal;
-        std::chrono::steady_clock::time_point expires;
+        std::chrono::steady_clock::time_point expires;  // of this cache entry
+        TokenExpiry token_expires;                      // of the token itself, checked at each use
     };
     void count_failure(const std::string& group, SteadyTime now);
 

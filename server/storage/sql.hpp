@@ -171,7 +171,8 @@ ON CONFLICT (device_id) DO UPDATE SET
 )SQL";
 
 inline constexpr const char* kInsertToken = R"SQL(
-INSERT INTO api_tokens (token_hash, role, checkpoint_id, device_id, name) VALUES ($1, $2, $3, $4, $5)
+INSERT INTO api_tokens (token_hash, role, checkpoint_id, device_id, name, expires_at)
+VALUES ($1, $2, $3, $4, $5, to_timestamp($6::bigint / 1000.0))
 RETURNING id
 )SQL";
 
@@ -180,14 +181,17 @@ SELECT checkpoint_id FROM api_tokens WHERE role = 'device' AND device_id = $1 AN
 )SQL";
 
 inline constexpr const char* kFindToken = R"SQL(
-SELECT id, role, coalesce(checkpoint_id, ''), coalesce(device_id, ''), coalesce(name, '')
-FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL
+SELECT id, role, coalesce(checkpoint_id, ''), coalesce(device_id, ''), coalesce(name, ''),
+       (extract(epoch FROM expires_at) * 1000)::bigint
+FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
 )SQL";
 
 inline constexpr const char* kListTokens = R"SQL(
 SELECT id, role, coalesce(checkpoint_id, ''), coalesce(device_id, ''), coalesce(name, ''),
        to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-       coalesce(to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), '')
+       coalesce(to_char(revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), ''),
+       coalesce(to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), ''),
+       expires_at IS NOT NULL AND expires_at <= now()
 FROM api_tokens ORDER BY id
 )SQL";
 
@@ -302,7 +306,7 @@ WHERE occurred_at > now() - interval '15 minutes' GROUP BY 1, 2
 // --- dashboard sessions ------------------------------------------------------------------------------
 inline constexpr const char* kCreateSession = R"SQL(
 INSERT INTO dashboard_sessions (secret_hash, token_id, address, expires_at)
-VALUES ($1, $2, $3, now() + make_interval(secs => $4))
+VALUES ($1, $2, $3, least(now() + make_interval(secs => $4), (SELECT expires_at FROM api_tokens WHERE id = $2)))
 RETURNING to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
 )SQL";
 inline constexpr const char* kFindSession = R"SQL(
@@ -310,6 +314,7 @@ SELECT t.id, t.role, coalesce(t.checkpoint_id, ''), coalesce(t.device_id, ''), c
        to_char(s.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
 FROM dashboard_sessions s JOIN api_tokens t ON t.id = s.token_id
 WHERE s.secret_hash = $1 AND s.ended_at IS NULL AND s.expires_at > now() AND t.revoked_at IS NULL
+  AND (t.expires_at IS NULL OR t.expires_at > now())
 )SQL";
 inline constexpr const char* kEndSession = R"SQL(
 UPDATE dashboard_sessions SET ended_at = now() WHERE secret_hash = $1 AND ended_at IS NULL

@@ -367,11 +367,13 @@ void Store::record_heartbeat(const std::string& device_id, const std::string& ch
     tx.commit();
 }
 
-std::int64_t Store::create_token(const std::string& token_hash, const Principal& p) {
+std::int64_t Store::create_token(const std::string& token_hash, const Principal& p, TokenExpiry expires_at) {
     const auto opt = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
     pqxx::work tx(impl_->conn);
+    const std::optional<std::int64_t> expires_ms =
+        expires_at ? std::optional<std::int64_t>(expires_at->time_since_epoch().count()) : std::nullopt;
     const auto id = tx.exec_params1(sql::kInsertToken, token_hash, p.role, opt(p.checkpoint_id), opt(p.device_id),
-                                    opt(p.name))[0]
+                                    opt(p.name), expires_ms)[0]
                         .as<std::int64_t>();
     tx.commit();
     return id;
@@ -385,12 +387,16 @@ std::optional<std::string> Store::other_checkpoint_of_device(const std::string& 
     return r[0][0].as<std::string>();
 }
 
-std::optional<Principal> Store::find_token(const std::string& token_hash) {
+std::optional<FoundToken> Store::find_token(const std::string& token_hash) {
     pqxx::read_transaction tx(impl_->conn);
     const auto r = tx.exec_params(sql::kFindToken, token_hash);
     if (r.empty()) return std::nullopt;
-    return Principal{r[0][0].as<std::int64_t>(), r[0][1].as<std::string>(), r[0][2].as<std::string>(),
-                     r[0][3].as<std::string>(), r[0][4].as<std::string>()};
+    FoundToken found{Principal{r[0][0].as<std::int64_t>(), r[0][1].as<std::string>(), r[0][2].as<std::string>(),
+                               r[0][3].as<std::string>(), r[0][4].as<std::string>()},
+                     std::nullopt};
+    if (!r[0][5].is_null())
+        found.expires_at = std::chrono::sys_time<std::chrono::milliseconds>{std::chrono::milliseconds{r[0][5].as<std::int64_t>()}};
+    return found;
 }
 
 std::vector<TokenInfo> Store::list_tokens() {
@@ -399,7 +405,7 @@ std::vector<TokenInfo> Store::list_tokens() {
     for (const auto& r : tx.exec(sql::kListTokens)) {
         out.push_back({Principal{r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(),
                                  r[3].as<std::string>(), r[4].as<std::string>()},
-                       r[5].as<std::string>(), r[6].as<std::string>()});
+                       r[5].as<std::string>(), r[6].as<std::string>(), r[7].as<std::string>(), r[8].as<bool>()});
     }
     return out;
 }

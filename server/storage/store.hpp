@@ -46,10 +46,20 @@ struct Principal {
     std::string name;
 };
 
+using TokenExpiry = std::optional<std::chrono::sys_time<std::chrono::milliseconds>>;  // nullopt: until revoked
+
+// A valid token as the database knows it.
+struct FoundToken {
+    Principal principal;
+    TokenExpiry expires_at;
+};
+
 struct TokenInfo {
     Principal principal;
     std::string created_at;
-    std::string revoked_at;  // empty while the token is valid
+    std::string revoked_at;  // empty unless revoked
+    std::string expires_at;  // empty: no end
+    bool expired = false;
 };
 
 // What became of one crossing offered for storage.
@@ -293,8 +303,9 @@ public:
                                    const std::string& released_by, const AuditEvent& audit);
     void record_heartbeat(const std::string& device_id, const std::string& checkpoint_id, const Heartbeat& beat);
 
-    std::int64_t create_token(const std::string& token_hash, const Principal& principal);
-    std::optional<Principal> find_token(const std::string& token_hash);
+    std::int64_t create_token(const std::string& token_hash, const Principal& principal, TokenExpiry expires_at = {});
+    // A token neither revoked nor expired.
+    std::optional<FoundToken> find_token(const std::string& token_hash);
     // Another checkpoint a device id already has tokens for, if any: a device id names one terminal.
     std::optional<std::string> other_checkpoint_of_device(const std::string& device_id, const std::string& checkpoint_id);
     std::vector<TokenInfo> list_tokens();

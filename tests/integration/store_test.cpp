@@ -398,11 +398,12 @@ TEST_F(StoreTest, ACreatedTokenIsFoundByItsHash) {
     EXPECT_GT(id, 0);
     const auto found = store->find_token(core::sha256_hex("secret-1"));
     ASSERT_TRUE(found.has_value());
-    EXPECT_EQ(found->token_id, id);
-    EXPECT_EQ(found->role, "device");
-    EXPECT_EQ(found->checkpoint_id, "KAKAVIJE");
-    EXPECT_EQ(found->device_id, "KAK-01");
-    EXPECT_EQ(found->name, "lane 3 terminal");
+    EXPECT_EQ(found->principal.token_id, id);
+    EXPECT_EQ(found->principal.role, "device");
+    EXPECT_EQ(found->principal.checkpoint_id, "KAKAVIJE");
+    EXPECT_EQ(found->principal.device_id, "KAK-01");
+    EXPECT_EQ(found->principal.name, "lane 3 terminal");
+    EXPECT_FALSE(found->expires_at.has_value()) << "a token made without an end lasts until revoked";
 }
 
 TEST_F(StoreTest, AnUnknownTokenIsNotFound) {
@@ -414,10 +415,37 @@ TEST_F(StoreTest, ATokenWithoutCheckpointOrDeviceReadsThemAsEmpty) {
     store->create_token(core::sha256_hex("ops"), Principal{0, "operations", "", "", ""});
     const auto found = store->find_token(core::sha256_hex("ops"));
     ASSERT_TRUE(found.has_value());
-    EXPECT_EQ(found->role, "operations");
-    EXPECT_EQ(found->checkpoint_id, "");
-    EXPECT_EQ(found->device_id, "");
-    EXPECT_EQ(found->name, "");
+    EXPECT_EQ(found->principal.role, "operations");
+    EXPECT_EQ(found->principal.checkpoint_id, "");
+    EXPECT_EQ(found->principal.device_id, "");
+    EXPECT_EQ(found->principal.name, "");
+}
+
+TEST_F(StoreTest, ATokenWorksUntilItsEndAndIsListedAsExpiredAfter) {
+    const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    const auto end = now + std::chrono::hours{2};
+    const auto id = store->create_token(core::sha256_hex("course"), Principal{0, "trainer", "", "", "course"}, end);
+    const auto found = store->find_token(core::sha256_hex("course"));
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->expires_at, end);
+    EXPECT_FALSE(store->list_tokens()[0].expired);
+    EXPECT_EQ(store->list_tokens()[0].expires_at, core::format_rfc3339(end));
+
+    run("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1", id);
+    EXPECT_FALSE(store->find_token(core::sha256_hex("course")).has_value());
+    EXPECT_TRUE(store->list_tokens()[0].expired);
+}
+
+TEST_F(StoreTest, ADashboardSessionEndsNoLaterThanItsToken) {
+    const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    const auto id = store->create_token(core::sha256_hex("ops"), Principal{0, "operations", "", "", "o"},
+                                        now + std::chrono::minutes{10});
+    const auto expires = core::parse_rfc3339(store->create_session("s1", id, "127.0.0.1", 12 * 3600));
+    ASSERT_TRUE(expires.has_value());
+    EXPECT_LE(*expires, now + std::chrono::minutes{10});
+    ASSERT_TRUE(store->find_session("s1").has_value());
+    run("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1", id);
+    EXPECT_FALSE(store->find_session("s1").has_value()) << "the session outlived its token";
 }
 
 TEST_F(StoreTest, ARevokedTokenIsNoLongerFoundButStillListed) {

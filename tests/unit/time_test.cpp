@@ -134,5 +134,31 @@ INSTANTIATE_TEST_SUITE_P(Time, IsIsoDate,
                              return name;
                          });
 
+struct DurationCase {
+    const char* text;
+    long long seconds;  // 0: refused
+};
+void PrintTo(const DurationCase& c, std::ostream* os) { *os << '"' << c.text << '"'; }
+
+class ParseDuration : public testing::TestWithParam<DurationCase> {};
+
+TEST_P(ParseDuration, ReadsNumbersWithUnitsAndRefusesTheRest) {
+    const auto got = parse_duration(GetParam().text);
+    if (GetParam().seconds == 0)
+        EXPECT_FALSE(got) << got->count();
+    else
+        EXPECT_EQ(got, std::chrono::seconds{GetParam().seconds});
+}
+
+INSTANTIATE_TEST_SUITE_P(Time, ParseDuration,
+                         testing::Values(DurationCase{"90", 90}, DurationCase{"90s", 90}, DurationCase{"20m", 1200},
+                                         DurationCase{"1h30m", 5400}, DurationCase{"2d", 172800},
+                                         DurationCase{"1d12h", 129600}, DurationCase{"100000000", 100000000},
+                                         DurationCase{"100000001", 0}, DurationCase{"1200d", 0},
+                                         DurationCase{"", 0}, DurationCase{"0", 0}, DurationCase{"0s", 0},
+                                         DurationCase{"1h30", 0}, DurationCase{"5x", 0}, DurationCase{"-3m", 0},
+                                         DurationCase{"m", 0}, DurationCase{" 5s", 0}, DurationCase{"5s ", 0},
+                                         DurationCase{"99999999999999999999s", 0}));
+
 }  // namespace
 }  // namespace borderlog::core

@@ -56,7 +56,11 @@ awaitable<Reply> sign_in(Services& s, Call& c) {
     if (!token || !token->is_string() || token->get_string().empty() || token->get_string().size() > kMaxToken)
         throw invalid_field("token", "must be the token, as text of at most 512 characters");
     const std::string hash = core::sha256_hex(token->get_string());
-    auto finding = on_db<std::optional<Principal>>(s.pool, [hash](Store& store) { return store.find_token(hash); });
+    auto finding = on_db<std::optional<Principal>>(s.pool, [hash](Store& store) -> std::optional<Principal> {
+        auto found = store.find_token(hash);
+        if (!found) return std::nullopt;
+        return found->principal;  // the session ends no later than the token (kCreateSession)
+    });
     const std::optional<Principal> found = co_await std::move(finding);
     if (!found || !may_sign_in(found->role)) {
         s.sessions.sign_in_failed(c.address, now);
