@@ -413,6 +413,11 @@ bool send_heartbeat(Outbox& outbox, HttpClient& http, const ClientConfig& config
     try {
         const auto res = http.request("POST", "/api/v1/devices/" + config.device.device_id + "/heartbeat",
                                       json::serialize(beat), config.token);
+        // A training drill covering this device is named in every answer; the officer's screen shows it.
+        if (!res.drill_id.empty())
+            outbox.set_meta("drill", json::serialize(json::object{{"id", res.drill_id}, {"name", res.drill_name}}));
+        else if (outbox.meta("drill"))
+            outbox.erase_meta("drill");
         return res.status == 204;
     } catch (const TransportError&) {
         return false;
