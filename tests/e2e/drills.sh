@@ -91,6 +91,12 @@ checkpoint import --data-dir "$WORK/cp0" --paper-ref "KAK-2026-REG-7" "$WORK/pap
 [ "$(sql "SELECT count(*) FROM crossings WHERE paper_ref IS NOT NULL")" = 0 ] ||
     fail "records reached PostgreSQL while the centre was unavailable"
 
+# The server restarts in the middle of the drill: the drill goes on from the database, and ends on time.
+wait_until 30 "the drill's lost_ack phase" drill_second_passed 7
+stop_server
+start_server --offline-retry-after 1
+log "the server restarted during the drill"
+
 for pid in "${SIMS[@]}"; do wait "$pid" || fail "simulate exited $?"; done
 finished() { ctl --token "$TRAINER" drill status "$DRILL" --json | grep -q '"state":"finished"'; }
 wait_until 60 "the drill to end by itself" finished
