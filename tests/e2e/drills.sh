@@ -197,4 +197,15 @@ curl -sf "http://127.0.0.1:$PORT/drills/$DRILL" | grep -qi "drill" || fail "the 
 [ "$(sql "SELECT count(*) FROM audit_events WHERE action = 'drill.start' AND target = '$DRILL'")" = 1 ] ||
     fail "the drill's start is not audited"
 grep -q "\"drill_id\":\"$DRILL\"" "$WORK/server.log" || fail "no log line names the drill"
+
+# The sample scenarios trainers start by hand (README) are accepted; a trainer stops a drill early.
+for file in tims-shutdown quick-rehearsal; do
+    id=$(ctl --token "$TRAINER" drill start --scenario "$BORDERLOG_SOURCE_DIR/deploy/drills/$file.json" --json |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])') || fail "deploy/drills/$file.json was refused"
+    ctl --token "$TRAINER" drill stop "$id" --json | grep -q '"state":"stopped"' || fail "drill $id did not stop"
+    [ "$(sql "SELECT count(*) FROM audit_events WHERE action = 'drill.stop' AND target = '$id'")" = 1 ] ||
+        fail "the stop of drill $id is not audited"
+done
+[ "$(ctl --token "$TRAINER" drill list --state stopped --json | grep -o '"state":"stopped"' | wc -l)" = 2 ] ||
+    fail "drill list does not show the two stopped drills"
 stop_server
