@@ -69,6 +69,9 @@ grep -qi '^Retry-After: 1' "$WORK/headers" || fail "the unavailable fault has no
 # The dashboard's fleet view and /metrics show the drill.
 fleet_shows() { curl -sf -H "Authorization: Bearer $OPS" "http://127.0.0.1:$PORT/api/v1/checkpoints" | grep -q "\"$DRILL\""; }
 wait_until 10 "the fleet view to show the drill" fleet_shows
+# The terminal hears it in the heartbeat's answer: its status (and the officer's screen) names the drill.
+terminal_knows() { status_field "$WORK/cp1" drill | grep -q "e2e TIMS shutdown"; }
+wait_until 10 "the terminal to know the drill" terminal_knows
 metrics_show() { curl -sf "http://127.0.0.1:$PORT/metrics" | grep -q '^borderlog_drill_active.* 1'; }
 wait_until 10 "/metrics to show the drill" metrics_show
 
@@ -105,6 +108,8 @@ drained() {
 }
 wait_until 60 "every checkpoint to drain" drained
 for i in 0 1 2; do assert_exactly_once "$WORK/cp$i" "${DEVICES[$i]}"; done
+terminal_forgot() { [ "$(status_field "$WORK/cp1" drill)" = null ]; }
+wait_until 10 "the terminal to hear that the drill is over" terminal_forgot
 
 # The report is complete once a heartbeat after the drain is in: wait for every device to say drained.
 all_drained() {

@@ -362,6 +362,28 @@ TEST(DrillReport, ADrainedDrillWithNothingLostOrDoubledPasses) {
     EXPECT_EQ(r.at("checkpoints").as_array()[0].at("drain_seconds").as_double(), 4.5);
 }
 
+TEST(DrillReport, OfficersLatencyIsTheWorstTheHeartbeatsReportedWhileTheFaultsWereOn) {
+    Drill d = drill_of(R"({"name":"x","fault":"unavailable","scope":{"all":true},"duration_s":60})");
+    DeviceFacts a = facts("KAK-01", "KAKAVIJE");
+    const auto with_latency = [](SamplePoint s, std::int64_t p50, std::int64_t p99, std::int64_t count) {
+        s.latency = RecordLatency{p50, p99, count};
+        return s;
+    };
+    a.samples = {with_latency(sample(kT0 + 10s, 1, 1), 2, 4, 10), with_latency(sample(kT0 + 40s, 2, 2), 3, 3, 20),
+                 with_latency(sample(kT0 + 50s, 3, 3), 1, 1, 0),     // no record in its window: no figure
+                 with_latency(sample(kT0 + 90s, 0, 3), 40, 90, 5)};  // after the restore: not the outage's
+    DeviceFacts none = facts("KAK-02", "KAKAVIJE");
+    const json::object r = drill_report(d, {a, none}, kT0 + 120s);
+    const auto& latency = r.at("devices").as_array()[0].at("record_latency_ms");
+    ASSERT_TRUE(latency.is_object());
+    EXPECT_EQ(latency.at("p50"), 3);
+    EXPECT_EQ(latency.at("p99"), 4);
+    EXPECT_TRUE(r.at("devices").as_array()[1].at("record_latency_ms").is_null());  // no heartbeat told it
+    const std::string csv = drill_report_csv(r, true);
+    EXPECT_NE(csv.find("device,KAKAVIJE,KAK-01,"), std::string::npos);
+    EXPECT_NE(csv.find(",3,4,"), std::string::npos) << csv;
+}
+
 TEST(DrillReport, AGapAfterTheDrainFails) {
     Drill d = drill_of(R"({"name":"x","fault":"lost_ack","scope":{"all":true},"duration_s":60})");
     DeviceFacts a = facts("KAK-01", "KAKAVIJE");
