@@ -41,6 +41,7 @@
     return Math.floor(m / 60) + " h " + (m % 60) + " min";
   }
   function span(s) {
+    if (s === 0) return "0";
     if (s % 3600 === 0) return s / 3600 + " h";
     if (s % 60 === 0) return s / 60 + " min";
     return s + " s";
@@ -93,7 +94,8 @@
     const end = report.restored_at ? Date.parse(report.restored_at) : generated;
     let last = Math.max(end, Math.min(generated, end + 60000));
     for (const d of report.devices) if (d.drained_at) last = Math.max(last, Date.parse(d.drained_at));
-    const from = start - 30000;
+    // A little before the start (a twentieth of what is drawn, at most 30 s) shows the level before the faults.
+    const from = start - Math.min(30000, Math.max(1000, (last - start) / 20));
     const to = Math.min(generated, last + 30000) > from + 1000 ? Math.min(generated, last + 30000) : from + 60000;
     const series = report.devices.map((d, i) => {
       const beats = d.backlog.length > 0;
@@ -189,7 +191,8 @@
 
     const t = r.totals;
     figure("t-records", number(t.records_during));
-    $("t-records-unit").textContent = "made while the faults were on" + (t.back_captured ? " · " + number(t.back_captured) + " back-captured apart" : "");
+    // The centre counts what has arrived: while the drill runs, the rest still waits on the terminals.
+    $("t-records-unit").textContent = (r.state === "running" ? "arrived so far; the backlog waits on the terminals" : "made while the faults were on") + (t.back_captured ? " · " + number(t.back_captured) + " back-captured apart" : "");
     figure("t-peak", number(t.backlog_peak), t.backlog_peak > 0 ? "warn" : null);
     figure("t-drain", t.drain_seconds_max === null ? "–" : seconds(t.drain_seconds_max), t.drain_seconds_max === null ? null : "good");
     $("t-drain-unit").textContent = t.devices_drained + " of " + t.devices + " devices drained";
