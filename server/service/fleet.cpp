@@ -232,6 +232,11 @@ void Fleet::counts(const FleetCounts& counts, Millis now) {
             touch(d.checkpoint_id);
         }
     }
+    for (const auto& [device_id, checkpoint_id] : counts.tokens)
+        if (!devices_.count(device_id)) {
+            device(device_id, checkpoint_id);
+            touch(checkpoint_id);
+        }
     std::map<std::string, std::map<std::string, std::int64_t>> lanes;
     for (const auto& l : counts.lanes_15m) lanes[l.checkpoint_id][l.lane] = l.count;
     for (auto& [id, cp] : checkpoints_) {

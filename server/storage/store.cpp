@@ -502,6 +502,8 @@ FleetCounts Store::fleet_counts(std::optional<std::int64_t> after_ingest_no) {
     }
     for (const auto& r : tx.exec(sql::kCrossingsByLane))
         out.lanes_15m.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>()});
+    for (const auto& r : tx.exec(sql::kLoadDeviceTokens))
+        out.tokens.emplace_back(r[0].as<std::string>(), r[1].as<std::string>());
     return out;
 }
 

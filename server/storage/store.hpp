@@ -237,6 +237,9 @@ struct FleetCounts {
         std::int64_t count = 0;
     };
     std::vector<Lane> lanes_15m;  // crossings per lane in the last 15 minutes
+    // (device, checkpoint) with a valid token: a terminal given a token after the view was loaded is
+    // listed (silent) before its first heartbeat.
+    std::vector<std::pair<std::string, std::string>> tokens;
 };
 
 struct SessionInfo {
