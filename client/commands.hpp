@@ -34,6 +34,25 @@ struct ImportOptions {
     std::filesystem::path data_dir;
     std::filesystem::path file;
     std::size_t chunk_size = 500;  // lines per transaction: what an interruption can lose is redone
+    // A paper register's reference: every line is a back-captured entry of it (flag back_captured).
+    std::string paper_ref;
+    bool json = false;
+};
+
+// Synthetic travellers for training rooms (docs/drills.md).
+struct SimulateOptions {
+    std::filesystem::path data_dir;
+    std::string rate;            // N/min, N/h or N/s
+    std::string duration;        // 90s, 20m, 1h30m
+    std::int64_t count = 0;      // stop after this many records (0: only the duration stops it)
+    std::string day_length = "24h";  // how long a simulated day lasts: stays are counted in them
+    double watchlist_hits = 0.02;    // the share of new travellers drawn from the watchlist
+    double return_share = 0.5;       // the share of crossings made by travellers due to cross back
+    std::filesystem::path watchlist_file;  // a list to draw hits from instead of the local copy
+    std::string home_country = "ALB";
+    std::string lanes = "1";  // comma-separated
+    std::string officer;      // default: sim-officer-1..4
+    std::uint64_t seed = 0;   // 0: a random seed (printed)
     bool json = false;
 };
 
@@ -81,5 +100,6 @@ int run_status(const StatusOptions& o);
 int run_retry_rejected(const RetryRejectedOptions& o);
 int run_daemon(const RunOptions& o);
 int run_queue(const QueueOptions& o);
+int run_simulate(const SimulateOptions& o);
 
 }  // namespace borderlog::client

@@ -68,6 +68,34 @@ int main(int argc, char** argv) {
     import_cmd->add_option("--chunk-size", imp.chunk_size, "lines recorded per transaction")
         ->check(CLI::Range(1, 10000))->capture_default_str();
     import_cmd->add_flag("--json", imp.json, "print counts as JSON");
+    import_cmd->add_option("--paper-ref", imp.paper_ref,
+                           "the paper register these entries come from: each is flagged back_captured with this "
+                           "reference (a line's own paper_ref wins)");
+
+    client::SimulateOptions simulate;
+    auto* simulate_cmd = app.add_subcommand(
+        "simulate", "Record synthetic travellers for training (flagged synthetic), as an officer's record would");
+    add_data_dir(simulate_cmd);
+    simulate_cmd->add_option("--rate", simulate.rate, "crossings per minute on average: N/min (or N/h, N/s)")->required();
+    simulate_cmd->add_option("--duration", simulate.duration, "how long to run: 90s, 20m, 1h30m");
+    simulate_cmd->add_option("--count", simulate.count, "stop after this many crossings")->check(CLI::Range(1LL, 10000000LL));
+    simulate_cmd->add_option("--day-length", simulate.day_length,
+                             "how long a simulated day lasts (stays of 1-14 days, trips of 1-21): 24h is real time, "
+                             "10m makes exits follow entries within minutes")->capture_default_str();
+    simulate_cmd->add_option("--watchlist-hits", simulate.watchlist_hits,
+                             "share of new travellers drawn from the watchlist (its local copy, or --watchlist)")
+        ->capture_default_str();
+    simulate_cmd->add_option("--watchlist", simulate.watchlist_file,
+                             "a watchlist file (CSV or JSON, as loaded at the centre) to draw hits from");
+    simulate_cmd->add_option("--return-share", simulate.return_share,
+                             "share of crossings made by travellers due to cross back (exits after a stay)")
+        ->capture_default_str();
+    simulate_cmd->add_option("--home-country", simulate.home_country, "whose citizens leave first and come back")
+        ->capture_default_str();
+    simulate_cmd->add_option("--lanes", simulate.lanes, "lanes to spread crossings over, e.g. 1,2,3")->capture_default_str();
+    simulate_cmd->add_option("--officer", simulate.officer, "officer id on every record (default sim-officer-1..4)");
+    simulate_cmd->add_option("--seed", simulate.seed, "random seed, to repeat a run (default: random, printed)");
+    simulate_cmd->add_flag("--json", simulate.json, "print the summary as JSON");
 
     client::SyncCommandOptions sync;
     auto* sync_cmd = app.add_subcommand("sync", "Push pending records to the centre");
@@ -154,6 +182,10 @@ int main(int argc, char** argv) {
         if (queue_cmd->parsed()) {
             queue.data_dir = data_dir;
             return client::run_queue(queue);
+        }
+        if (simulate_cmd->parsed()) {
+            simulate.data_dir = data_dir;
+            return client::run_simulate(simulate);
         }
         if (run_cmd->parsed()) {
             run.sync = sync;

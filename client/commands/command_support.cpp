@@ -66,6 +66,13 @@ json::object status_json(Outbox& outbox) {
         if (ec) last_error = *text;
     }
     const auto nullable = [](const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(nullptr); };
+    // {"id","name"} of the training drill the centre last said covers this device, or null.
+    json::value drill = nullptr;
+    if (const auto text = outbox.meta("drill")) {
+        boost::system::error_code ec;
+        drill = json::parse(*text, ec);
+        if (ec) drill = nullptr;
+    }
     return {{"pending", s.pending},
             {"rejected", s.rejected},
             {"acknowledged", s.acknowledged},
@@ -75,6 +82,7 @@ json::object status_json(Outbox& outbox) {
             {"last_sync_at", nullable(outbox.meta("last_sync_at"))},
             {"central", central_state(outbox)},
             {"last_error", std::move(last_error)},
+            {"drill", std::move(drill)},
             {"streams", std::move(streams)},
             {"notices", std::move(notices)},
             {"rejected_records", std::move(rejected)}};

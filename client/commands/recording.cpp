@@ -7,6 +7,7 @@
 #include "core/crossing_json.hpp"
 #include "core/ids.hpp"
 #include "core/mrz.hpp"
+#include "core/text.hpp"
 #include "core/time.hpp"
 
 #include <boost/json.hpp>
@@ -159,6 +160,13 @@ std::variant<core::Crossing, int> draft_from(const RecordOptions& o) {
     }
 }
 
+// An entry of a paper register, entered later: flagged back_captured with the register's reference
+// (unless the line names its own reference).
+void back_capture(core::Crossing& x, const std::string& paper_ref) {
+    if (!x.has_flag(core::kFlagBackCaptured)) x.flags.emplace_back(core::kFlagBackCaptured);
+    if (x.paper_ref.empty()) x.paper_ref = paper_ref;
+}
+
 }  // namespace
 
 int run_record(const RecordOptions& o) {
@@ -180,6 +188,8 @@ int run_record(const RecordOptions& o) {
 
 int run_import(const ImportOptions& o) {
     constexpr std::size_t kMaxLine = 64 * 1024;
+    if (!o.paper_ref.empty() && !core::is_text(o.paper_ref, core::limits::kPaperRef))
+        return usage_error("--paper-ref", "must be 1-64 printable characters, e.g. KAK-2022-09-10-A");
     std::ifstream in(o.file);
     if (!in) return usage_error("FILE", "cannot read " + o.file.string());
     const DataDir dir = open_data_dir(o.data_dir);
@@ -222,10 +232,13 @@ int run_import(const ImportOptions& o) {
                 fail("checkpoint_id " + x.checkpoint_id + " is not this checkpoint (" + config.device.checkpoint_id + ")");
                 continue;
             }
+            // The key is the crossing's, before the flags of a paper import, which describe the import.
+            const std::string line_hash = normalised_line_hash(x, config.device.checkpoint_id);
+            if (!o.paper_ref.empty()) back_capture(x, o.paper_ref);
             if (auto errors = core::validate(x, core::Completeness::draft, current_year()); !errors.empty())
                 throw core::ValidationError(std::move(errors));
-            const std::string key = keys.next(normalised_line_hash(x, config.device.checkpoint_id));
-            if (!v.get_object().contains("recorded_offline")) x.recorded_offline = offline;
+            const std::string key = keys.next(line_hash);
+            if (!v.get_object().contains("recorded_offline")) x.recorded_offline = offline || !o.paper_ref.empty();
             chunk.push_back({key, no, core::sha256_hex(line), std::move(x)});
         } catch (const core::ValidationError& e) {
             fail(e.first().field + " " + e.first().message);

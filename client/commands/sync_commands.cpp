@@ -52,6 +52,9 @@ int run_status(const StatusOptions& o) {
               << "last seq:  " << s.at("last_seq").as_int64() << "\n"
               << "last sync: " << (s.at("last_sync_at").is_string() ? s.at("last_sync_at").as_string().c_str() : "never")
               << "\n";
+    if (const auto& d = s.at("drill"); d.is_object())
+        std::cout << "DRILL:     " << d.at("name").as_string().c_str() << " (" << d.at("id").as_string().c_str()
+                  << "): a training drill covers this terminal; the centre's answers are part of it\n";
     if (const auto& e = s.at("last_error"); e.is_object())
         std::cout << "last error: " << e.at("message").as_string().c_str() << " (" << e.at("at").as_string().c_str()
                   << ")\n";

@@ -1,5 +1,6 @@
 // borderlogctl: operations staff, trainers and admins talk to the server's HTTP API with a token.
 #include "client/client_config.hpp"
+#include "client/ctl/drill_commands.hpp"
 #include "client/ctl/officer_commands.hpp"
 #include "client/sync/http_client.hpp"
 #include "common/config.hpp"
@@ -61,7 +62,7 @@ int central_offline(client::HttpClient& http, const Connection& c, const std::st
 }
 
 struct ListOptions {
-    std::string checkpoint, device, direction, doc_country, doc_number, from, to;
+    std::string checkpoint, device, direction, doc_country, doc_number, from, to, synthetic;
     int limit = 100;
     std::string after;
     bool all = false, csv = false, as_json = false;
@@ -74,7 +75,8 @@ int list_crossings(client::HttpClient& http, const Connection& c, const ListOpti
         std::string target = "/api/v1/crossings?" + query_part("limit", std::to_string(o.limit));
         for (const auto& [key, value] : {std::pair{"checkpoint", &o.checkpoint}, {"device", &o.device},
                                          {"direction", &o.direction}, {"doc_country", &o.doc_country},
-                                         {"doc_number", &o.doc_number}, {"from", &o.from}, {"to", &o.to}})
+                                         {"doc_number", &o.doc_number}, {"from", &o.from}, {"to", &o.to},
+                                         {"synthetic", &o.synthetic}})
             if (!value->empty()) target += "&" + query_part(key, *value);
         if (!after.empty()) target += "&" + query_part("after", after);
         if (o.csv) target += std::string("&format=csv&header=") + (first_page ? "true" : "false");
@@ -292,7 +294,7 @@ int release_rejected(client::HttpClient& http, const Connection& c, const std::s
 
 int main(int argc, char** argv) {
     CLI::App app{"borderlogctl: operate a borderlog server (outage switch, crossings, fleet, quarantine, anomalies, "
-                 "alerts, watchlist, reports)"};
+                 "alerts, watchlist, reports, drills)"};
     common::setup_program(app, "borderlogctl");
     Connection c;
     app.add_option("--server", c.server, "the central server, http://host:port")->capture_default_str();
@@ -318,6 +320,8 @@ int main(int argc, char** argv) {
     list_cmd->add_option("--doc-number", list.doc_number, "document number");
     list_cmd->add_option("--from", list.from, "occurred at or after (RFC 3339)");
     list_cmd->add_option("--to", list.to, "occurred before (RFC 3339)");
+    list_cmd->add_option("--synthetic", list.synthetic, "training records: exclude (the default), include or only")
+        ->check(CLI::IsMember({"exclude", "include", "only"}));
     list_cmd->add_option("--limit", list.limit, "rows per page")->check(CLI::Range(1, 1000))->capture_default_str();
     list_cmd->add_option("--after", list.after, "continue after this cursor (next_after of the previous page)");
     list_cmd->add_flag("--all", list.all, "follow the cursor to the last page");
@@ -345,6 +349,7 @@ int main(int argc, char** argv) {
     auto* release_cmd = rejected->add_subcommand("release", "Ingest a quarantined record again, after a fix");
     release_cmd->add_option("id", release_id, "the entry's id (rejected list)")->required();
     ctl::OfficerCommands officer_commands(app);  // anomalies, alerts, watchlist, report, traveler
+    ctl::DrillCommands drill_commands(app);      // drill start|stop|status|list|report
 
     if (const auto stop = common::parse_command_line(app, argc, argv, "borderlogctl")) return *stop;
     // A flag wins over the environment: --token-file over BORDERLOG_TOKEN, --token over BORDERLOG_TOKEN_FILE.
@@ -379,6 +384,7 @@ int main(int argc, char** argv) {
         if (rejected_list_cmd->parsed()) return list_rejected(http, c, rejected_list);
         if (release_cmd->parsed()) return release_rejected(http, c, release_id);
         if (const auto rc = officer_commands.run(http, c.token)) return *rc;
+        if (const auto rc = drill_commands.run(http, c.token, c.server)) return *rc;
     } catch (const client::TransportError& e) {
         std::cerr << "borderlogctl: cannot reach " << c.server << ": " << e.what() << "\n";
         return 3;

@@ -45,6 +45,10 @@ HttpResponse to_response(wire::Reader& reader) {
     out.status = head.status;
     if (const auto* type = head.find("content-type")) out.content_type = *type;
     if (const auto* date = head.find("date"); date && date->size() <= 64 && printable(*date)) out.date = *date;
+    if (const auto* drill = head.find("borderlog-drill"); drill && drill->size() <= 64 && printable(*drill))
+        out.drill_id = *drill;
+    if (const auto* name = head.find("borderlog-drill-name"); name && name->size() <= 512 && printable(*name))
+        out.drill_name = *name;
     if (const auto* retry = head.find("retry-after")) {
         // An HTTP-date is taken against the server's own Date, so that the terminal's clock does not matter.
         const auto server_now = out.date.empty() ? std::nullopt : wire::parse_http_date(out.date);

@@ -27,6 +27,9 @@ struct HttpResponse {
     // At most one day, whatever the server sent (a delay in seconds or an HTTP-date).
     std::optional<std::chrono::seconds> retry_after;
     std::string date;  // the Date header as sent ("Sun, 06 Nov 1994 08:49:37 GMT"), empty when absent
+    // The training drill covering this device (Borderlog-Drill, Borderlog-Drill-Name): empty when none.
+    std::string drill_id;
+    std::string drill_name;  // percent-encoded UTF-8, as sent
 };
 
 class HttpClient {

@@ -2,6 +2,7 @@
 
 #include "client/queue/lane_queues.hpp"
 #include "common/log.hpp"
+#include "core/text.hpp"
 #include "core/time.hpp"
 
 #include <boost/json.hpp>
@@ -400,6 +401,31 @@ SyncReport sync_once(Outbox& outbox, HttpClient& http, const ClientConfig& confi
     return finish(report);
 }
 
+namespace {
+
+// The drill's name as the server percent-encoded it in Borderlog-Drill-Name, back to UTF-8 text; the
+// encoded form when it does not decode to printable UTF-8.
+std::string drill_name_text(const std::string& encoded) {
+    const auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        return -1;
+    };
+    std::string out;
+    for (std::size_t i = 0; i < encoded.size(); ++i) {
+        if (encoded[i] == '%' && i + 2 < encoded.size() && hex(encoded[i + 1]) >= 0 && hex(encoded[i + 2]) >= 0) {
+            out += static_cast<char>(hex(encoded[i + 1]) * 16 + hex(encoded[i + 2]));
+            i += 2;
+        } else {
+            out += encoded[i];
+        }
+    }
+    return core::is_text(out, 512) ? out : encoded;
+}
+
+}  // namespace
+
 bool send_heartbeat(Outbox& outbox, HttpClient& http, const ClientConfig& config) {
     const OutboxStats s = outbox.stats();
     json::object beat{{"pending", s.pending},
@@ -413,6 +439,11 @@ bool send_heartbeat(Outbox& outbox, HttpClient& http, const ClientConfig& config
     try {
         const auto res = http.request("POST", "/api/v1/devices/" + config.device.device_id + "/heartbeat",
                                       json::serialize(beat), config.token);
+        // A training drill covering this device is named in every answer; the officer's screen shows it.
+        if (!res.drill_id.empty())
+            outbox.set_meta("drill", json::serialize(json::object{{"id", res.drill_id}, {"name", drill_name_text(res.drill_name)}}));
+        else if (outbox.meta("drill"))
+            outbox.erase_meta("drill");
         return res.status == 204;
     } catch (const TransportError&) {
         return false;

@@ -3,6 +3,7 @@
 #include "common/log.hpp"
 #include "core/errors.hpp"
 #include "core/text.hpp"
+#include "core/time.hpp"
 #include "server/http/authenticator.hpp"
 #include "server/http/caller.hpp"
 #include "server/http/db_bridge.hpp"
@@ -56,6 +57,7 @@ App::App(Services& services) : services_(services) {
     routes::add_web_routes(router_, services_);
     routes::add_rejected_routes(router_, services_);
     routes::add_officer_routes(router_, services_);
+    routes::add_drill_routes(router_, services_);
 }
 
 namespace {
@@ -150,8 +152,94 @@ awaitable<Reply> App::dispatch(const Request& req, std::string address, std::str
                       services_.config.offline_retry_after};
     Call call{req, std::move(address), std::move(admitted.caller), std::move(admitted.match.params),
               std::move(admitted.target.query), route};
+    if (call.caller.role == "device" && services_.drills.any()) {
+        auto drilling = under_drill(route, call);
+        co_return co_await std::move(drilling);
+    }
     auto handling = route.handler(call);
     co_return co_await std::move(handling);
+}
+
+namespace {
+
+service::CallKind call_kind(const Route& route) {
+    if (route.method == beast_http::verb::post &&
+        (route.pattern == "/api/v1/crossings" || route.pattern == "/api/v1/crossings/batch"))
+        return service::CallKind::records;
+    if (route.pattern == "/api/v1/devices/{device}/heartbeat") return service::CallKind::heartbeat;
+    return service::CallKind::other;
+}
+
+// A header value from free text: printable ASCII as it is, anything else (and '%') percent-encoded.
+std::string header_text(const std::string& text) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c >= 0x20 && c < 0x7f && c != '%') {
+            out += ch;
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 0x0f];
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+awaitable<Reply> App::under_drill(const Route& route, Call& call) {
+    using service::Fault;
+    const auto now = core::now_millis();
+    const std::string device = call.caller.device_id;
+    const std::string checkpoint = call.caller.checkpoint_id;
+    const service::CallKind kind = call_kind(route);
+    const service::FaultDecision d = services_.drills.decide(device, checkpoint, kind, now);
+    // Every answer to a device in a drill says so: the officer's screen shows the drill.
+    const auto label = [&d](Reply& r) {
+        if (d.drill_id.empty()) return;
+        r.response.set("Borderlog-Drill", d.drill_id);
+        r.response.set("Borderlog-Drill-Name", header_text(d.drill_name));
+    };
+    if (d.fault) {
+        const std::string name(service::fault_name(*d.fault));
+        services_.drills.count(d.drill_id, device, name);
+        services_.metrics.count_drill_fault(name);
+        common::log_event(spdlog::level::debug, "drill_fault",
+                          {{"drill_id", d.drill_id}, {"fault", name}, {"device_id", device},
+                           {"checkpoint_id", checkpoint}, {"route", route.pattern}});
+    }
+    if (d.fault == Fault::unavailable || d.fault == Fault::db_down) {
+        const bool db = d.fault == Fault::db_down;
+        const std::chrono::seconds retry{
+            d.params.retry_after_s.value_or(db ? 5 : services_.config.offline_retry_after.count())};
+        const Problem p = db ? Problem{503, "database_unavailable", "Database unavailable",
+                                       "the central database cannot be reached; retry later", "", retry}
+                             : Problem{503, "unavailable", "Service unavailable",
+                                       "the central system is unavailable; keep recording locally", "", retry};
+        Reply reply{problem_response(p, call.req.version(), call.req.keep_alive())};
+        label(reply);
+        co_return reply;
+    }
+    if (d.fault == Fault::reset) co_return Reply{Response{}, Disposition::reset};
+    if (d.fault == Fault::timeout) co_return Reply{Response{}, Disposition::hang};
+
+    auto handling = route.handler(call);
+    Reply reply = co_await std::move(handling);
+    if (d.fault == Fault::slow) reply.delay = std::chrono::milliseconds{d.params.delay_ms};
+    if (kind == service::CallKind::records && reply.response.result_int() < 300) {
+        if (d.fault == Fault::lost_ack) {
+            // Committed: the records are in PostgreSQL. The device never hears it and sends them again.
+            services_.drills.count(d.drill_id, device, service::kCountLostAcks);
+            reply.disposition = Disposition::reset;
+        } else if (const auto n = service::duplicates_in_answer(reply.response.body()); n > 0) {
+            if (const auto watched = services_.drills.watching(device, checkpoint, now))
+                services_.drills.count(*watched, device, service::kCountDuplicateAnswers, n);
+        }
+    }
+    label(reply);
+    co_return reply;
 }
 
 }  // namespace borderlog::server::http

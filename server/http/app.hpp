@@ -43,6 +43,9 @@ private:
     boost::asio::awaitable<Admitted> check(const Request& req, const std::string& address);
     // Sets `route_pattern` once the route is known (the metrics' label).
     boost::asio::awaitable<Reply> dispatch(const Request& req, std::string address, std::string& route_pattern);
+    // A device call while a drill covers its device, or watches its drain: the one place drill faults
+    // are injected (docs/drills.md).
+    boost::asio::awaitable<Reply> under_drill(const Route& route, Call& call);
 
     Services& services_;
     Router router_;

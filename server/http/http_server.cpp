@@ -106,6 +106,7 @@ int serve(const ServerConfig& config) {
     asio::co_spawn(ioc, http::routes::watch_central_state(services), log_if_failed("watch_central_state"));
     asio::co_spawn(ioc, http::routes::run_fleet(services), log_if_failed("run_fleet"));
     asio::co_spawn(ioc, http::routes::run_analyser(services), log_if_failed("run_analyser"));
+    asio::co_spawn(ioc, http::routes::run_drills(services), log_if_failed("run_drills"));
 
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {

@@ -154,7 +154,11 @@ Metrics::Metrics()
       sign_ins_(prometheus::BuildCounter()
                     .Name("borderlog_sign_ins_total")
                     .Help("dashboard sign-ins, by result (ok, failed, limited)")
-                    .Register(*registry_)) {
+                    .Register(*registry_)),
+      drill_faults_(prometheus::BuildCounter()
+                        .Name("borderlog_drill_faults_total")
+                        .Help("device calls a drill answered with a fault, by fault")
+                        .Register(*registry_)) {
     prometheus::BuildGauge()
         .Name("borderlog_build_info")
         .Help("the running version of borderlog-server")
@@ -164,6 +168,8 @@ Metrics::Metrics()
     for (const char* outcome : {"stored", "duplicate", "rejected", "id_conflict", "seq_conflict"})
         ingest_.Add({{"outcome", outcome}});
     heartbeats_.Add({});
+    for (const char* fault : {"unavailable", "reset", "timeout", "slow", "lost_ack", "db_down"})
+        drill_faults_.Add({{"fault", fault}});
 }
 
 void Metrics::observe_request(std::string_view method, const std::string& route, unsigned status, double seconds) {
@@ -180,6 +186,13 @@ void Metrics::count_heartbeat() { heartbeats_.Add({}).Increment(); }
 
 void Metrics::count_sign_in(const std::string& result) { sign_ins_.Add({{"result", result}}).Increment(); }
 
+void Metrics::count_drill_fault(const std::string& fault) { drill_faults_.Add({{"fault", fault}}).Increment(); }
+
+void Metrics::set_drills(std::vector<DrillGauge> drills) {
+    std::lock_guard lock(drills_mutex_);
+    drills_ = std::move(drills);
+}
+
 std::string Metrics::exposition(const service::Fleet& fleet, Pool& pool, core::Millis now) {
     std::vector<MetricFamily> families = registry_->Collect();
     Families extra;
@@ -187,6 +200,15 @@ std::string Metrics::exposition(const service::Fleet& fleet, Pool& pool, core::M
         .metric.push_back(gauge(static_cast<double>(event_streams_.load())));
     fleet_families(fleet.view(now), extra);
     pool_families(pool, extra);
+    {
+        std::lock_guard lock(drills_mutex_);
+        extra.add("borderlog_drill_active", "drills running now", MetricType::Gauge)
+            .metric.push_back(gauge(static_cast<double>(drills_.size())));
+        auto& info = extra.add("borderlog_drill_info", "1 for each running drill, with its current fault",
+                               MetricType::Gauge);
+        for (const auto& d : drills_)
+            info.metric.push_back(gauge(1, {{"drill", d.id}, {"name", d.name}, {"fault", d.fault}}));
+    }
     for (auto& f : extra.all()) families.push_back(std::move(f));
     std::ostringstream out;
     prometheus::TextSerializer{}.Serialize(out, families);

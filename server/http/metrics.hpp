@@ -13,8 +13,10 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace borderlog::server {
 class Pool;
@@ -24,6 +26,13 @@ class Fleet;
 }  // namespace borderlog::server
 
 namespace borderlog::server::http {
+
+// A running drill as /metrics labels it: its current fault ("none" between steps).
+struct DrillGauge {
+    std::string id;
+    std::string name;
+    std::string fault;
+};
 
 class Metrics {
 public:
@@ -37,6 +46,10 @@ public:
     // result: ok | failed | limited
     void count_sign_in(const std::string& result);
     std::atomic<std::int64_t>& event_streams() { return event_streams_; }
+    // A device call a drill answered with a fault (unavailable, reset, timeout, slow, lost_ack, db_down).
+    void count_drill_fault(const std::string& fault);
+    // The drills running now (kept current by the drills' loop).
+    void set_drills(std::vector<DrillGauge> drills);
 
     // The whole exposition in the text format.
     std::string exposition(const service::Fleet& fleet, Pool& pool, core::Millis now);
@@ -47,7 +60,10 @@ private:
     prometheus::Family<prometheus::Counter>& ingest_;
     prometheus::Family<prometheus::Counter>& heartbeats_;
     prometheus::Family<prometheus::Counter>& sign_ins_;
+    prometheus::Family<prometheus::Counter>& drill_faults_;
     std::atomic<std::int64_t> event_streams_{0};
+    std::mutex drills_mutex_;
+    std::vector<DrillGauge> drills_;
 };
 
 }  // namespace borderlog::server::http

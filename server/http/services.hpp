@@ -7,6 +7,7 @@
 #include "server/http/server_config.hpp"
 #include "server/http/sessions.hpp"
 #include "server/service/central_switch.hpp"
+#include "server/service/drills.hpp"
 #include "server/service/fleet.hpp"
 #include "server/storage/notification_listener.hpp"
 #include "server/storage/pool.hpp"
@@ -29,6 +30,8 @@ struct Services {
     service::Fleet fleet{};
     Sessions sessions{};
     Metrics metrics{};
+    // The drills every instance reads from the database, and the faults they inject (trainers).
+    service::Drills drills{};
     std::string instance_id = core::random_urlsafe(12);  // tells this instance's notifications apart
     // Hears the other instances (started by run_fleet). Last, so that it stops first: its thread calls
     // into the fleet above.

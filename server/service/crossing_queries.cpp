@@ -62,9 +62,9 @@ std::string field_text(const json::object& o, std::string_view key) {
 }  // namespace
 
 CrossingFilter parse_crossing_filter(const std::map<std::string, std::string>& q) {
-    static constexpr std::array<const char*, 11> kKnown{"checkpoint", "device", "direction", "doc_country",
+    static constexpr std::array<const char*, 12> kKnown{"checkpoint", "device", "direction", "doc_country",
                                                         "doc_number", "from",   "to",        "limit",
-                                                        "after",      "format", "header"};
+                                                        "after",      "format", "header",    "synthetic"};
     for (const auto& [key, value] : q)
         if (std::none_of(kKnown.begin(), kKnown.end(), [&](const char* k) { return key == k; }))
             throw core::ValidationError(key, "is not a known filter");
@@ -89,6 +89,12 @@ CrossingFilter parse_crossing_filter(const std::map<std::string, std::string>& q
     if (auto v = param(q, "after")) f.after = whole_number(*v, "after", 0, core::limits::kMaxSeq);
     if (auto v = param(q, "format"); v && *v != "json" && *v != "csv")
         throw core::ValidationError("format", "must be json or csv");
+    // Training records (simulate) are left out unless asked for, as in every view and report.
+    if (auto v = param(q, "synthetic")) {
+        if (*v != "exclude" && *v != "include" && *v != "only")
+            throw core::ValidationError("synthetic", "must be exclude, include or only");
+        f.synthetic = *v;
+    }
     return f;
 }
 

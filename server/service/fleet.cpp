@@ -220,15 +220,23 @@ void Fleet::counts(const FleetCounts& counts, Millis now) {
     std::lock_guard lock(mutex_);
     std::map<std::string, std::int64_t> quarantined(counts.quarantined.begin(), counts.quarantined.end());
     std::map<std::string, std::int64_t> last_hour(counts.last_hour.begin(), counts.last_hour.end());
+    std::map<std::string, std::int64_t> synthetic(counts.synthetic_last_hour.begin(), counts.synthetic_last_hour.end());
     for (auto& [id, d] : devices_) {
         const auto q = quarantined.count(id) ? quarantined[id] : 0;
         const auto h = last_hour.count(id) ? last_hour[id] : 0;
-        if (q != d.quarantined || h != d.last_hour) {
+        const auto t = synthetic.count(id) ? synthetic[id] : 0;
+        if (q != d.quarantined || h != d.last_hour || t != d.synthetic_last_hour) {
             d.quarantined = q;
             d.last_hour = h;
+            d.synthetic_last_hour = t;
             touch(d.checkpoint_id);
         }
     }
+    for (const auto& [device_id, checkpoint_id] : counts.tokens)
+        if (!devices_.count(device_id)) {
+            device(device_id, checkpoint_id);
+            touch(checkpoint_id);
+        }
     std::map<std::string, std::map<std::string, std::int64_t>> lanes;
     for (const auto& l : counts.lanes_15m) lanes[l.checkpoint_id][l.lane] = l.count;
     for (auto& [id, cp] : checkpoints_) {
@@ -258,8 +266,15 @@ void Fleet::set_database_available(bool available) {
 }
 
 void Fleet::set_drill(std::optional<DrillLabel> drill) {
+    std::vector<DrillLabel> drills;
+    if (drill) drills.push_back(std::move(*drill));
+    set_drills(std::move(drills));
+}
+
+void Fleet::set_drills(std::vector<DrillLabel> drills) {
     std::lock_guard lock(mutex_);
-    drill_ = std::move(drill);
+    if (drills == drills_) return;
+    drills_ = std::move(drills);
     touch_all();
 }
 
@@ -343,9 +358,13 @@ std::vector<const Fleet::Device*> Fleet::devices_of(const std::string& checkpoin
     return out;
 }
 
-bool Fleet::in_drill(const Device& d) const {
-    return drill_ && (drill_->all || drill_->checkpoints.count(d.checkpoint_id) || drill_->devices.count(d.device_id));
+const DrillLabel* Fleet::drill_of(const Device& d) const {
+    for (const auto& drill : drills_)
+        if (drill.all || drill.checkpoints.count(d.checkpoint_id) || drill.devices.count(d.device_id)) return &drill;
+    return nullptr;
 }
+
+bool Fleet::in_drill(const Device& d) const { return drill_of(d) != nullptr; }
 
 std::string Fleet::device_state(const Device& d, Millis now) const {
     const auto contact = latest(d.last_heartbeat, d.last_sync);
@@ -388,6 +407,7 @@ json::object Fleet::device_json(const Device& d, Millis now) const {
                         {"rejected", d.rejected},
                         {"quarantined", d.quarantined},
                         {"crossings_last_hour", d.last_hour},
+                        {"synthetic_last_hour", d.synthetic_last_hour},
                         {"clock_offset_ms", opt_json(d.clock_offset_ms)},
                         {"stream_id", opt_json(d.stream_id)},
                         {"watchlist_version", opt_json(d.watchlist_version)},
@@ -395,15 +415,16 @@ json::object Fleet::device_json(const Device& d, Millis now) const {
                         {"lanes", std::move(lanes)},
                         {"anomalies", d.anomalies},
                         {"alerts", d.alerts},
-                        {"drill", in_drill(d) ? json::value(drill_->id) : json::value(nullptr)}};
+                        {"drill", in_drill(d) ? json::value(drill_of(d)->id) : json::value(nullptr)}};
 }
 
 json::object Fleet::checkpoint_json(const std::string& checkpoint_id, Millis now) const {
     const auto devices = devices_of(checkpoint_id);
     std::optional<Millis> last_heartbeat, last_sync, oldest_pending;
     std::int64_t pending = 0, rejected = 0, quarantined = 0, last_hour = 0, silent = 0, anomalies = 0, alerts = 0;
+    std::int64_t synthetic = 0;
     std::optional<std::int64_t> worst_offset;
-    bool drill = false;
+    const DrillLabel* drill = nullptr;
     // The newest report of each lane across the checkpoint's devices.
     std::map<std::string, std::pair<std::optional<Millis>, std::int64_t>> lanes;
     json::array device_list;
@@ -415,9 +436,10 @@ json::object Fleet::checkpoint_json(const std::string& checkpoint_id, Millis now
         rejected += d->rejected;
         quarantined += d->quarantined;
         last_hour += d->last_hour;
+        synthetic += d->synthetic_last_hour;
         anomalies += d->anomalies;
         alerts += d->alerts;
-        drill = drill || in_drill(*d);
+        if (!drill) drill = drill_of(*d);
         if (device_state(*d, now) == kStateSilent) ++silent;
         if (d->clock_offset_ms && (!worst_offset || std::abs(*d->clock_offset_ms) > std::abs(*worst_offset)))
             worst_offset = d->clock_offset_ms;
@@ -477,12 +499,13 @@ json::object Fleet::checkpoint_json(const std::string& checkpoint_id, Millis now
         {"rejected", rejected},
         {"quarantined", quarantined},
         {"crossings_last_hour", last_hour},
+        {"synthetic_last_hour", synthetic},
         {"waiting", waiting},
         {"lanes", std::move(lane_list)},
         {"clock_offset_ms_max", opt_json(worst_offset)},
         {"anomalies", anomalies},
         {"alerts", alerts},
-        {"drill", drill ? json::value(drill_->id) : json::value(nullptr)},
+        {"drill", drill ? json::value(drill->id) : json::value(nullptr)},
         {"history",
          json::object{{"from", core::format_rfc3339(from)},
                       {"step_s", step.count()},
@@ -533,12 +556,16 @@ json::object Fleet::summary_json(Millis now) const {
 }
 
 json::object Fleet::top_json(Millis now) const {
+    // `drill` names the first running drill (most often the only one); `drills` every one.
     json::value drill = nullptr;
-    if (drill_) drill = json::object{{"id", drill_->id}, {"name", drill_->name}};
+    json::array drills;
+    for (const auto& d : drills_) drills.push_back(json::object{{"id", d.id}, {"name", d.name}});
+    if (!drills_.empty()) drill = drills.front();
     return json::object{{"generated_at", core::format_rfc3339(now)},
                         {"central", central_offline_ ? "offline" : "online"},
                         {"database", database_available_ ? "available" : "unavailable"},
                         {"drill", std::move(drill)},
+                        {"drills", std::move(drills)},
                         {"silent_after_s", options_.silent_after.count()},
                         {"history_step_s", options_.history_step.count()},
                         {"summary", summary_json(now)}};
@@ -586,6 +613,14 @@ bool Fleet::database_available() const {
 bool Fleet::central_offline() const {
     std::lock_guard lock(mutex_);
     return central_offline_;
+}
+
+std::vector<FleetDeviceRow> Fleet::devices() const {
+    std::lock_guard lock(mutex_);
+    std::vector<FleetDeviceRow> out;
+    out.reserve(devices_.size());
+    for (const auto& [id, d] : devices_) out.push_back(row_of(d));
+    return out;
 }
 
 FleetDeviceRow Fleet::row_of(const Device& d) const {

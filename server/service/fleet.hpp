@@ -26,13 +26,14 @@ struct FleetOptions {
     std::chrono::seconds history_span{3600};  // how far back the sparklines go
 };
 
-// A drill in progress, as the dashboard labels it. Drills are built later; this is where they plug in.
+// A drill in progress, as the dashboard labels it (see service/drills.hpp).
 struct DrillLabel {
     std::string id;
     std::string name;
     bool all = false;
     std::set<std::string> checkpoints;
     std::set<std::string> devices;
+    bool operator==(const DrillLabel&) const = default;
 };
 
 // Device and checkpoint states, from the most to the least severe.
@@ -62,6 +63,8 @@ public:
     void set_central_offline(bool offline);
     void set_database_available(bool available);
     void set_drill(std::optional<DrillLabel> drill);
+    // Every running drill (their scopes do not overlap); a device is in the first that covers it.
+    void set_drills(std::vector<DrillLabel> drills);
     // Open anomalies and alerts per device (filled by the anomaly detection when it exists).
     void set_open_issues(const std::map<std::string, std::int64_t>& anomalies,
                          const std::map<std::string, std::int64_t>& alerts);
@@ -99,6 +102,8 @@ public:
 
     bool database_available() const;
     bool central_offline() const;
+    // Every device as the fleet knows it now (the drills sample their heartbeats from here).
+    std::vector<FleetDeviceRow> devices() const;
 
 private:
     struct Device {
@@ -112,6 +117,7 @@ private:
         std::optional<RecordLatency> record_latency;
         std::vector<LaneQueue> lanes;
         std::int64_t quarantined = 0, last_hour = 0, anomalies = 0, alerts = 0;
+        std::int64_t synthetic_last_hour = 0;  // training records, counted apart from last_hour
         std::string state;  // as last computed, to notice changes with time
     };
     struct Sample {
@@ -140,6 +146,7 @@ private:
     std::vector<const Device*> devices_of(const std::string& checkpoint_id) const;
     FleetDeviceRow row_of(const Device& d) const;
     bool in_drill(const Device& d) const;
+    const DrillLabel* drill_of(const Device& d) const;
 
     FleetOptions options_;
     mutable std::mutex mutex_;
@@ -151,7 +158,7 @@ private:
     bool central_offline_ = false;
     bool database_available_ = true;
     bool reload_requested_ = false;
-    std::optional<DrillLabel> drill_;
+    std::vector<DrillLabel> drills_;
     std::vector<std::pair<core::Millis, std::int64_t>> ingest_samples_;  // (when, records stored)
 };
 

@@ -83,6 +83,8 @@ WHERE ($1::text IS NULL OR checkpoint_id = $1)
   AND ($6::timestamptz IS NULL OR occurred_at >= $6)
   AND ($7::timestamptz IS NULL OR occurred_at < $7)
   AND ingest_no > $8
+  AND ($10::text = 'include' OR
+       ('synthetic' = ANY (flags) OR coalesce(record -> 'flags' ? 'synthetic', false)) = ($10::text = 'only'))
 ORDER BY ingest_no
 LIMIT $9
 )SQL";
@@ -294,13 +296,20 @@ SELECT count(*), coalesce(max(ingest_no), $1) FROM crossings WHERE ingest_no > $
 inline constexpr const char* kQuarantinedByDevice = R"SQL(
 SELECT device_id, count(*) FROM rejected_records WHERE released_at IS NULL GROUP BY device_id
 )SQL";
+// Per device: crossings in the last hour, and training records (simulate) among them, counted apart.
 inline constexpr const char* kCrossingsLastHourByDevice = R"SQL(
-SELECT device_id, count(*) FROM crossings WHERE occurred_at > now() - interval '1 hour' GROUP BY device_id
+SELECT device_id, count(*) FILTER (WHERE NOT synthetic), count(*) FILTER (WHERE synthetic)
+FROM (SELECT device_id, ('synthetic' = ANY (flags) OR coalesce(record -> 'flags' ? 'synthetic', false)) AS synthetic
+      FROM crossings WHERE occurred_at > now() - interval '1 hour') c
+GROUP BY device_id
 )SQL";
-// Crossings per checkpoint and lane in the last 15 minutes: the lane's recent processing rate.
+// Crossings per checkpoint and lane in the last 15 minutes: the lane's recent processing rate (training
+// records left out).
 inline constexpr const char* kCrossingsByLane = R"SQL(
 SELECT checkpoint_id, coalesce(lane, ''), count(*) FROM crossings
-WHERE occurred_at > now() - interval '15 minutes' GROUP BY 1, 2
+WHERE occurred_at > now() - interval '15 minutes'
+  AND NOT ('synthetic' = ANY (flags) OR coalesce(record -> 'flags' ? 'synthetic', false))
+GROUP BY 1, 2
 )SQL";
 
 // --- dashboard sessions ------------------------------------------------------------------------------
@@ -601,6 +610,130 @@ WHERE $2::text = 'include' OR synthetic = ($2::text = 'only')
 GROUP BY checkpoint_id, direction, nationality
 ORDER BY checkpoint_id, direction, nationality
 )SQL";
+
+// --- Drills (trainers) -----------------------------------------------------------------------------------
+// A drill's columns as the storage reads them; its state follows from its stored times alone (running
+// until the first of ends_at and stopped_at), so that every instance, restarted or not, agrees.
+#define BORDERLOG_DRILL_COLUMNS                                                                              \
+    "id::text, name, steps::text, telemetry, scope_all, array_to_json(scope_checkpoints)::text, "           \
+    "array_to_json(scope_devices)::text, coalesce(created_by, ''), "                                        \
+    "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "                          \
+    "to_char(ends_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "                             \
+    "coalesce(to_char(stopped_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), ''), "            \
+    "coalesce(stopped_by, ''), "                                                                            \
+    "CASE WHEN stopped_at IS NOT NULL THEN 'stopped' WHEN ends_at <= now() THEN 'finished' ELSE 'running' END"
+
+// Held while a drill starts, so that two trainers starting overlapping drills at once cannot both win.
+inline constexpr const char* kDrillLock = "SELECT pg_advisory_xact_lock(7368201958)";
+inline constexpr const char* kRunningDrills =
+    "SELECT " BORDERLOG_DRILL_COLUMNS " FROM drills WHERE stopped_at IS NULL AND ends_at > now() ORDER BY started_at";
+// Which checkpoint each device belongs to: its heartbeats first, else its tokens.
+inline constexpr const char* kDeviceCheckpoints = R"SQL(
+SELECT DISTINCT ON (device_id) device_id, checkpoint_id
+FROM (SELECT device_id, checkpoint_id, 0 AS pref FROM devices
+      UNION ALL
+      SELECT device_id, checkpoint_id, 1 FROM api_tokens WHERE role = 'device' AND device_id IS NOT NULL) d
+ORDER BY device_id, pref
+)SQL";
+// $1 id, $2 name, $3 steps (JSON), $4 telemetry, $5 scope_all, $6 checkpoints (JSON array), $7 devices
+// (JSON array), $8 created_by, $9 the length in milliseconds. Starts now.
+inline constexpr const char* kInsertDrill =
+    "INSERT INTO drills (id, name, steps, telemetry, scope_all, scope_checkpoints, scope_devices, created_by, "
+    "                    started_at, ends_at) "
+    "VALUES ($1::uuid, $2, $3::jsonb, $4, $5, ARRAY(SELECT jsonb_array_elements_text($6::jsonb)), "
+    "        ARRAY(SELECT jsonb_array_elements_text($7::jsonb)), $8, now(), now() + make_interval(secs => $9 / 1000.0)) "
+    "RETURNING " BORDERLOG_DRILL_COLUMNS;
+inline constexpr const char* kFindDrill = "SELECT " BORDERLOG_DRILL_COLUMNS " FROM drills WHERE id = $1::uuid";
+// $1 state (running | finished | stopped | all), $2 at most this many; newest first.
+inline constexpr const char* kListDrills =
+    "SELECT * FROM (SELECT " BORDERLOG_DRILL_COLUMNS " AS state_, started_at AS started_ FROM drills) d "
+    "WHERE $1::text = 'all' OR state_ = $1 ORDER BY started_ DESC, id DESC LIMIT $2";
+// Running drills, and those that ended less than $1 seconds ago (their drain is still watched).
+inline constexpr const char* kCurrentDrills =
+    "SELECT " BORDERLOG_DRILL_COLUMNS " FROM drills "
+    "WHERE coalesce(stopped_at, ends_at) > now() - make_interval(secs => $1) ORDER BY started_at";
+// $1 id, $2 by. Only a running drill stops; returns its id when it did.
+inline constexpr const char* kStopDrill = R"SQL(
+UPDATE drills SET stopped_at = now(), stopped_by = $2
+WHERE id = $1::uuid AND stopped_at IS NULL AND ends_at > now()
+RETURNING id::text
+)SQL";
+// Drills that ended and whose end is not yet noted: each is noted by one instance only.
+inline constexpr const char* kNoteDrillsEnded = R"SQL(
+UPDATE drills SET end_noted = true
+WHERE NOT end_noted AND coalesce(stopped_at, ends_at) <= now()
+RETURNING id::text, name, stopped_at IS NOT NULL,
+          to_char(coalesce(stopped_at, ends_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+)SQL";
+// $1 drill, $2 device, $3 at, $4 checkpoint, $5 pending, $6 rejected, $7 last_seq, $8 stream, $9 latency (JSON).
+inline constexpr const char* kSaveDrillSample = R"SQL(
+INSERT INTO drill_samples (drill_id, device_id, at, checkpoint_id, pending, rejected, last_seq, stream_id, record_latency)
+VALUES ($1::uuid, $2, $3::timestamptz, $4, $5, $6, $7, $8, $9::jsonb)
+ON CONFLICT (drill_id, device_id, at) DO NOTHING
+)SQL";
+// $1 drill, $2 device, $3 what, $4 how many more.
+inline constexpr const char* kAddDrillCount = R"SQL(
+INSERT INTO drill_counts AS c (drill_id, device_id, what, count) VALUES ($1::uuid, $2, $3, $4)
+ON CONFLICT (drill_id, device_id, what) DO UPDATE SET count = c.count + EXCLUDED.count
+)SQL";
+
+// The report. $1 devices (JSON array), $2 the drill's start, $3 its restore (the end of its faults; now
+// while it runs). Per device: records made during it (not back-captured), of them synthetic, the
+// back-captured ones, and rows that repeat another row's content (device, direction, time, document)
+// under another id, since the start.
+inline constexpr const char* kDrillRecordCounts = R"SQL(
+SELECT device_id,
+       count(*) FILTER (WHERE occurred_at < $3::timestamptz AND NOT back_captured),
+       count(*) FILTER (WHERE occurred_at < $3::timestamptz AND NOT back_captured AND synthetic),
+       count(*) FILTER (WHERE occurred_at < $3::timestamptz AND back_captured),
+       count(*) - count(DISTINCT (direction, occurred_at, issuing_country, document_number))
+FROM (SELECT device_id, direction, occurred_at, issuing_country, document_number,
+             ('back_captured' = ANY (flags) OR coalesce(record -> 'flags' ? 'back_captured', false)) AS back_captured,
+             ('synthetic' = ANY (flags) OR coalesce(record -> 'flags' ? 'synthetic', false)) AS synthetic
+      FROM crossings
+      WHERE device_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND occurred_at >= $2::timestamptz) c
+GROUP BY device_id
+)SQL";
+// Refused records of the devices received since $2: all, and those still in the quarantine.
+inline constexpr const char* kDrillRejected = R"SQL(
+SELECT device_id, count(*), count(*) FILTER (WHERE released_at IS NULL)
+FROM rejected_records
+WHERE device_id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND received_at >= $2::timestamptz
+GROUP BY device_id
+)SQL";
+inline constexpr const char* kDrillSamples = R"SQL(
+SELECT device_id, (extract(epoch FROM at) * 1000)::bigint, pending, rejected, last_seq, coalesce(stream_id, ''),
+       record_latency::text
+FROM drill_samples WHERE drill_id = $1::uuid ORDER BY device_id, at
+)SQL";
+inline constexpr const char* kDrillCounts = "SELECT device_id, what, count FROM drill_counts WHERE drill_id = $1::uuid";
+// $1 device, $2 the drill's start: the streams it used since.
+inline constexpr const char* kDrillStreams = R"SQL(
+SELECT DISTINCT stream_id FROM crossings
+WHERE device_id = $1 AND (occurred_at >= $2::timestamptz OR received_at >= $2::timestamptz) ORDER BY 1
+)SQL";
+// $1 device, $2 stream, $3 seq: how many of seqs 1..$3 are accounted for (stored, or refused and kept
+// in the quarantine: reconcile's rule), and when the last of them made before $4 arrived.
+inline constexpr const char* kDrillArrived = R"SQL(
+SELECT (SELECT count(*) FROM (SELECT seq FROM crossings WHERE device_id = $1 AND stream_id = $2 AND seq BETWEEN 1 AND $3
+                              UNION
+                              SELECT seq FROM rejected_records
+                              WHERE device_id = $1 AND stream_id = $2 AND released_at IS NULL AND seq BETWEEN 1 AND $3) s),
+       (SELECT (extract(epoch FROM max(received_at)) * 1000)::bigint FROM crossings
+        WHERE device_id = $1 AND stream_id = $2 AND seq BETWEEN 1 AND $3 AND occurred_at < $4::timestamptz)
+)SQL";
+// $1 device, $2 the drill's start, $3 its restore, $4 at most this many: when each record made before the
+// restore and received after the start was made and when it arrived (milliseconds): the backlog over time.
+inline constexpr const char* kDrillBacklogRecords = R"SQL(
+SELECT (extract(epoch FROM occurred_at) * 1000)::bigint, (extract(epoch FROM received_at) * 1000)::bigint
+FROM crossings
+WHERE device_id = $1 AND occurred_at >= $2::timestamptz - interval '1 hour' AND occurred_at < $3::timestamptz
+  AND received_at > $2::timestamptz
+  AND NOT ('back_captured' = ANY (flags) OR coalesce(record -> 'flags' ? 'back_captured', false))
+ORDER BY occurred_at LIMIT $4
+)SQL";
+
+#undef BORDERLOG_DRILL_COLUMNS
 
 inline constexpr const char* kPing = "SELECT 1";
 

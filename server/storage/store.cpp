@@ -264,7 +264,7 @@ std::vector<CrossingRow> Store::list_crossings(const CrossingFilter& f) {
     std::vector<CrossingRow> rows;
     for (const auto& r : tx.exec_params(sql::kListCrossings, or_null(f.checkpoint), or_null(f.device),
                                         or_null(f.direction), or_null(f.doc_country), or_null(f.doc_number),
-                                        or_null(f.from), or_null(f.to), f.after, f.limit)) {
+                                        or_null(f.from), or_null(f.to), f.after, f.limit, f.synthetic)) {
         CrossingRow row{r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(),
                         r[3].as<std::string>(), {}};
         const json::value flags = json::parse(r[4].as<std::string>());
@@ -502,12 +502,16 @@ FleetCounts Store::fleet_counts(std::optional<std::int64_t> after_ingest_no) {
     }
     for (const auto& r : tx.exec(sql::kQuarantinedByDevice))
         out.quarantined.emplace_back(r[0].as<std::string>(), r[1].as<std::int64_t>());
-    for (const auto& r : tx.exec(sql::kCrossingsLastHourByDevice))
+    for (const auto& r : tx.exec(sql::kCrossingsLastHourByDevice)) {
         out.last_hour.emplace_back(r[0].as<std::string>(), r[1].as<std::int64_t>());
+        out.synthetic_last_hour.emplace_back(r[0].as<std::string>(), r[2].as<std::int64_t>());
+    }
     for (const auto& r : tx.exec(sql::kCrossingsByLane))
         out.lanes_15m.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>()});
     for (const auto& r : tx.exec(sql::kOpenAnomaliesByDevice)) out.open_anomalies[r[0].as<std::string>()] = r[1].as<std::int64_t>();
     for (const auto& r : tx.exec(sql::kOpenAlertsByDevice)) out.open_alerts[r[0].as<std::string>()] = r[1].as<std::int64_t>();
+    for (const auto& r : tx.exec(sql::kLoadDeviceTokens))
+        out.tokens.emplace_back(r[0].as<std::string>(), r[1].as<std::string>());
     return out;
 }
 

@@ -75,6 +75,7 @@ struct CrossingFilter {
     std::optional<std::string> checkpoint, device, direction, doc_country, doc_number, from, to;
     std::int64_t after = 0;  // the listing cursor: rows after this ingest number
     int limit = 100;
+    std::string synthetic = "exclude";  // training records (simulate): exclude | include | only
 };
 
 // The code word and text of a refusal the database found (id_conflict, seq_conflict, a value it cannot
@@ -240,6 +241,7 @@ struct FleetCounts {
     std::int64_t ingested = 0;       // rows stored after the cursor asked about
     std::vector<std::pair<std::string, std::int64_t>> quarantined;  // device -> open rejected_records
     std::vector<std::pair<std::string, std::int64_t>> last_hour;    // device -> crossings in the last hour
+    std::vector<std::pair<std::string, std::int64_t>> synthetic_last_hour;  // device -> training records of them
     struct Lane {
         std::string checkpoint_id;
         std::string lane;
@@ -248,6 +250,9 @@ struct FleetCounts {
     std::vector<Lane> lanes_15m;  // crossings per lane in the last 15 minutes
     std::map<std::string, std::int64_t> open_anomalies;  // device -> open anomalies (real records)
     std::map<std::string, std::int64_t> open_alerts;     // device -> alerts not yet acknowledged
+    // (device, checkpoint) with a valid token: a terminal given a token after the view was loaded is
+    // listed (silent) before its first heartbeat.
+    std::vector<std::pair<std::string, std::string>> tokens;
 };
 
 struct SessionInfo {

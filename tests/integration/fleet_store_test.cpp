@@ -104,6 +104,7 @@ TEST_F(FleetStoreTest, DevicesWithAValidTokenAreKnownBeforeTheirFirstHeartbeat) 
     const auto tokens = store->load_fleet("2026-11-27T09:00:00.000Z").tokens;
     ASSERT_EQ(tokens.size(), 1u);
     EXPECT_EQ(tokens[0], (std::pair<std::string, std::string>{"KAK-07", "KAKAVIJE"}));
+    EXPECT_EQ(store->fleet_counts(std::nullopt).tokens, tokens);  // what each count brings in, too
 }
 
 TEST_F(FleetStoreTest, CountsSayWhatWasStoredSinceTheCursorAndWhatIsQuarantined) {

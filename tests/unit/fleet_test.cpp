@@ -37,6 +37,19 @@ TEST(Fleet, AHeartbeatMakesItsDeviceAndCheckpointOnline) {
     EXPECT_EQ(checkpoint(f, "KAKAVIJE", kT0).at("pending"), 3);
 }
 
+TEST(Fleet, ATerminalGivenATokenAfterTheViewWasLoadedIsListedSilentAtTheNextCount) {
+    Fleet f;
+    f.load(FleetSnapshot{});
+    FleetCounts counts;
+    counts.tokens = {{"KAK-09", "KAKAVIJE"}};
+    f.counts(counts, kT0);
+    EXPECT_EQ(device(f, "KAKAVIJE", "KAK-09", kT0).at("state"), "silent");
+    // A later count changes nothing for a device already heard.
+    f.heartbeat("KAK-09", "KAKAVIJE", beat(2), kT0);
+    f.counts(counts, kT0);
+    EXPECT_EQ(device(f, "KAKAVIJE", "KAK-09", kT0).at("pending"), 2);
+}
+
 TEST(Fleet, ADeviceWithoutContactForTheSilentPeriodIsSilent) {
     Fleet f({std::chrono::seconds{300}});
     f.heartbeat("KAK-01", "KAKAVIJE", beat(0), kT0);

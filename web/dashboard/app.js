@@ -196,6 +196,8 @@
     }
     $("drill-banner").hidden = !fleet.drill;
     $("drill-name").textContent = fleet.drill ? fleet.drill.name || fleet.drill.id : "";
+    // The running drill's report (plot of the backlog, verdict once drained).
+    $("drill-link").href = fleet.drill ? "/drills/" + encodeURIComponent(fleet.drill.id) : "/drills";
     const gen = $("generated-at");
     gen.textContent = exactUtc(fleet.generated_at);
     gen.setAttribute("datetime", fleet.generated_at);

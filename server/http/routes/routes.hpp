@@ -16,12 +16,16 @@ void add_session_routes(Router& router, Services& services);   // dashboard sign
 void add_web_routes(Router& router, Services& services);       // dashboard pages, openapi.yaml, metrics
 void add_rejected_routes(Router& router, Services& services);  // the central quarantine
 void add_officer_routes(Router& router, Services& services);   // MRZ, travellers, anomalies, alerts, watchlist, reports
+void add_drill_routes(Router& router, Services& services);     // drills: start, list, state, stop, report
 
 // Keeps the central-offline switch in step with the database (other instances may flip it).
 boost::asio::awaitable<void> watch_central_state(Services& services);
 
 // Keeps the fleet view current and shared until the server drains (see fleet_routes.cpp).
 boost::asio::awaitable<void> run_fleet(Services& services);
+// Keeps this instance's drills in step with the database, labels the fleet view and /metrics, and
+// writes what the drills saw (heartbeat samples, counts) until the server drains (see drill_routes.cpp).
+boost::asio::awaitable<void> run_drills(Services& services);
 // Judges stored crossings in the background (anomalies, watchlist alerts) until the server drains.
 boost::asio::awaitable<void> run_analyser(Services& services);
 

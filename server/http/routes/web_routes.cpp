@@ -1,5 +1,5 @@
-// What a browser and Prometheus read: the operations dashboard (static files compiled into the
-// server), the OpenAPI description, and /metrics.
+// What a browser and Prometheus read: the operations dashboard and the drill report's page (static
+// files compiled into the server), the OpenAPI description, and /metrics.
 #include "core/embedded_file.hpp"
 #include "server/http/responses.hpp"
 #include "server/http/routes/routes.hpp"
@@ -8,6 +8,7 @@
 
 namespace borderlog::server::generated {
 std::vector<core::EmbeddedFile> dashboard_files();
+std::vector<core::EmbeddedFile> drill_files();
 std::vector<core::EmbeddedFile> openapi_files();
 }  // namespace borderlog::server::generated
 
@@ -39,6 +40,7 @@ const std::map<std::string, std::string>& dashboard() {
     static const std::map<std::string, std::string> files = [] {
         std::map<std::string, std::string> out;
         for (auto& f : generated::dashboard_files()) out.emplace(f.name, std::move(f.text));
+        for (auto& f : generated::drill_files()) out.emplace(f.name, std::move(f.text));
         return out;
     }();
     return files;
@@ -80,6 +82,8 @@ awaitable<Reply> metrics(Services& s, Call& c) {
 void add_web_routes(Router& router, Services& s) {
     router.add({verb::get, "/", access::kOpen, [](Call& c) { return page("index.html", c); }});
     router.add({verb::get, "/checkpoints/{checkpoint}", access::kOpen, [](Call& c) { return page("checkpoint.html", c); }});
+    router.add({verb::get, "/drills", access::kOpen, [](Call& c) { return page("drill.html", c); }});
+    router.add({verb::get, "/drills/{id}", access::kOpen, [](Call& c) { return page("drill.html", c); }});
     router.add({verb::get, "/assets/{name}", access::kOpen, [](Call& c) { return asset(c); }});
     router.add({verb::get, "/openapi.yaml", access::kOpen, [](Call& c) { return openapi(c); }});
     router.add({verb::get, "/metrics", access::kOpen, [&s](Call& c) { return metrics(s, c); }});
