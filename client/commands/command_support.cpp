@@ -1,6 +1,8 @@
 #include "client/commands/command_support.hpp"
 
 #include "client/commands.hpp"
+#include "client/queue/watchlist_copy.hpp"
+#include "core/time.hpp"
 
 #include <boost/json.hpp>
 #include <date/date.h>
@@ -66,6 +68,8 @@ json::object status_json(Outbox& outbox) {
         if (ec) last_error = *text;
     }
     const auto nullable = [](const std::optional<std::string>& v) { return v ? json::value(*v) : json::value(nullptr); };
+    const WatchlistInfo list = WatchlistCopy(outbox).info();
+    const auto list_age = list.age_seconds(core::now_millis());
     return {{"pending", s.pending},
             {"rejected", s.rejected},
             {"acknowledged", s.acknowledged},
@@ -75,6 +79,11 @@ json::object status_json(Outbox& outbox) {
             {"last_sync_at", nullable(outbox.meta("last_sync_at"))},
             {"central", central_state(outbox)},
             {"last_error", std::move(last_error)},
+            {"watchlist_version", list.version ? json::value(*list.version) : json::value(nullptr)},
+            {"watchlist_entries", list.entries},
+            {"watchlist_checked_at", nullable(list.checked_at)},
+            {"watchlist_age_s", list_age ? json::value(*list_age) : json::value(nullptr)},
+            {"drill", nullable(outbox.meta("drill"))},
             {"streams", std::move(streams)},
             {"notices", std::move(notices)},
             {"rejected_records", std::move(rejected)}};

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -27,12 +28,18 @@ struct HttpResponse {
     // At most one day, whatever the server sent (a delay in seconds or an HTTP-date).
     std::optional<std::chrono::seconds> retry_after;
     std::string date;  // the Date header as sent ("Sun, 06 Nov 1994 08:49:37 GMT"), empty when absent
+    std::string drill;  // Borderlog-Drill: the drill the centre says covers this device, empty when none
 };
+
+// The largest answer a client takes by default: a page of 1000 crossings is about 1.5 MB.
+inline constexpr std::size_t kDefaultMaxAnswerBytes = 16 * 1024 * 1024;
 
 class HttpClient {
 public:
-    // `base_url`: http://host[:port][/prefix]; `timeout` bounds connecting, sending and the answer each.
-    HttpClient(const std::string& base_url, std::chrono::milliseconds timeout);
+    // `base_url`: http://host[:port][/prefix]; `timeout` bounds connecting, sending and the answer each;
+    // an answer body larger than `max_answer_bytes` is a TransportError.
+    HttpClient(const std::string& base_url, std::chrono::milliseconds timeout,
+               std::size_t max_answer_bytes = kDefaultMaxAnswerBytes);
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;

@@ -1,6 +1,7 @@
 #include "client/sync/syncer.hpp"
 
 #include "client/queue/lane_queues.hpp"
+#include "client/queue/watchlist_copy.hpp"
 #include "common/log.hpp"
 #include "core/time.hpp"
 
@@ -400,7 +401,7 @@ SyncReport sync_once(Outbox& outbox, HttpClient& http, const ClientConfig& confi
     return finish(report);
 }
 
-bool send_heartbeat(Outbox& outbox, HttpClient& http, const ClientConfig& config) {
+bool send_heartbeat(Outbox& outbox, HttpClient& http, const ClientConfig& config, const HeartbeatExtras& extras) {
     const OutboxStats s = outbox.stats();
     json::object beat{{"pending", s.pending},
                       {"last_seq", s.last_seq},
@@ -410,9 +411,18 @@ bool send_heartbeat(Outbox& outbox, HttpClient& http, const ClientConfig& config
     beat["oldest_pending_at"] = s.oldest_pending_at ? json::value(*s.oldest_pending_at) : json::value(nullptr);
     if (const auto last_sync = outbox.meta("last_sync_at")) beat["last_sync_at"] = *last_sync;
     if (!s.stream_id.empty()) beat["stream_id"] = s.stream_id;
+    if (const auto version = WatchlistCopy(outbox).info().version) beat["watchlist_version"] = *version;
+    if (const auto& l = extras.record_latency)
+        beat["record_latency_ms"] = json::object{{"p50", l->p50}, {"p99", l->p99}, {"count", l->count}};
     try {
         const auto res = http.request("POST", "/api/v1/devices/" + config.device.device_id + "/heartbeat",
                                       json::serialize(beat), config.token);
+        // The officer screen's DRILL label: the centre names the drill covering this device in its answers.
+        if (!res.drill.empty()) {
+            if (outbox.meta("drill") != res.drill) outbox.set_meta("drill", res.drill);
+        } else if (outbox.meta("drill")) {
+            outbox.erase_meta("drill");
+        }
         return res.status == 204;
     } catch (const TransportError&) {
         return false;
