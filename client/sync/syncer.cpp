@@ -425,6 +425,9 @@ bool send_heartbeat(Outbox& outbox, HttpClient& http, const ClientConfig& config
         }
         return res.status == 204;
     } catch (const TransportError&) {
+        // A centre that cannot be reached is offline for the officer screen's banner, even with nothing
+        // to send (only a sync that gets records through says it is online again).
+        if (outbox.meta("central") != "offline") note_contact(outbox, "offline");
         return false;
     }
 }
