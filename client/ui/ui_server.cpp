@@ -428,8 +428,12 @@ struct UiServer::Impl {
             }
             if (reader.step() == wire::Reader::Step::error) {
                 const wire::Failure& f = reader.failure();
-                auto refusing = write(stream, problem_answer(ApiProblem(f.status, f.code, "Bad request", f.detail)), false);
-                co_await std::move(refusing);
+                // Named: the coroutine keeps a reference to the answer until it is written.
+                const Answer refusal = problem_answer(ApiProblem(f.status, f.code, "Bad request", f.detail));
+                auto refusing = write(stream, refusal, false);
+                if (!co_await std::move(refusing)) co_return;
+                auto lingering = linger(stream);
+                co_await std::move(lingering);
                 co_return;
             }
             const wire::Head& head = reader.head();
@@ -446,6 +450,22 @@ struct UiServer::Impl {
             if (req.method == "HEAD") answer.body.clear();
             auto writing = write(stream, answer, req.keep_alive && !stopped);
             if (!co_await std::move(writing) || !req.keep_alive || stopped) co_return;
+        }
+    }
+
+    // After a refusal mid-request (a body too large): the rest of what the client sends is read and
+    // dropped for a moment, so that closing does not reset the connection before it reads the answer.
+    awaitable<void> linger(beast::tcp_stream& stream) {
+        constexpr std::size_t kMaxDropped = 1024 * 1024;
+        boost::system::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream.expires_after(std::chrono::seconds{1});
+        std::array<char, 8192> chunk{};
+        for (std::size_t dropped = 0; dropped < kMaxDropped;) {
+            auto reading = stream.async_read_some(asio::buffer(chunk), kTuple);
+            auto [ec, n] = co_await std::move(reading);
+            if (ec) co_return;
+            dropped += n;
         }
     }
 
