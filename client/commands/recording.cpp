@@ -179,7 +179,7 @@ void report_screening(const Screening& s) {
     const std::string list = describe(s.list, core::now_millis());
     for (const auto& hit : s.hits)
         std::cerr << "borderlog-checkpoint: WATCHLIST HIT: " << hit.entry.action << ": " << hit.entry.reason
-                  << " (matched by " << core::to_string(hit.by) << "; " << list << ")\n";
+                  << " (matched by " << core::to_string(hit.by) << "; watchlist " << list << ")\n";
 }
 
 }  // namespace

@@ -266,8 +266,8 @@ void WatchlistCopy::apply(const WatchlistChanges& changes, const std::string& ch
 void WatchlistCopy::note_checked(const std::string& at) { set_meta_of(outbox_.database(), kCheckedKey, at); }
 
 std::string describe(const WatchlistInfo& info, core::Millis now) {
-    if (!info.version) return "no watchlist copy yet (the daemon pulls it from the centre)";
-    std::string text = "watchlist version " + std::to_string(*info.version);
+    if (!info.version) return "no copy yet (the daemon pulls it from the centre)";
+    std::string text = "version " + std::to_string(*info.version) + ", " + std::to_string(info.entries) + " entries";
     if (const auto age = info.age_seconds(now)) {
         const std::int64_t s = *age;
         text += ", checked ";

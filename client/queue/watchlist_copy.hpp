@@ -71,7 +71,7 @@ private:
     Outbox& outbox_;
 };
 
-// A short text for people: "version 4, checked 2 min ago" / "no copy yet".
+// A short text for people: "version 4, 1203 entries, checked 2 min ago" / "no copy yet (...)".
 std::string describe(const WatchlistInfo& info, core::Millis now);
 
 }  // namespace borderlog::client

@@ -54,7 +54,7 @@ log "offline, the local copy still screens: the hit on stderr, the version on th
 kill_server
 hit=$(checkpoint record --data-dir "$DATA" --direction entry --doc-number C01X00T47 --doc-country D --nationality D \
     --surname MUELLER --given-names HANS --birth-date 1970-01-31 --sex M --json 2>"$WORK/hit.err")
-grep -q "WATCHLIST HIT: refer: Interpol notice" "$WORK/hit.err" && grep -q "version 1" "$WORK/hit.err" \
+grep -q "WATCHLIST HIT: refer: Interpol notice" "$WORK/hit.err" && grep -q "watchlist version 1, 1 entries" "$WORK/hit.err" \
     || fail "the watchlist hit was not told on stderr: $(cat "$WORK/hit.err")"
 python3 -c 'import json, sys; x = json.loads(sys.argv[1]); assert x["watchlist_version"] == 1 and x["recorded_offline"]' "$hit" \
     || fail "the offline record does not carry the list's version: $hit"

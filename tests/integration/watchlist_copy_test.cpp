@@ -82,7 +82,7 @@ TEST_F(WatchlistCopyTest, ANewTerminalHasNoCopyAndScreensNothing) {
     const Screening s = copy->screen(anna());
     EXPECT_FALSE(s.list.version.has_value());
     EXPECT_TRUE(s.hits.empty());
-    EXPECT_EQ(describe(s.list, core::now_millis()), "no watchlist copy yet (the daemon pulls it from the centre)");
+    EXPECT_EQ(describe(s.list, core::now_millis()), "no copy yet (the daemon pulls it from the centre)");
 }
 
 TEST_F(WatchlistCopyTest, AWholeListBecomesTheCopyAndFindsTheDocument) {
