@@ -11,8 +11,7 @@ MrzRefused::MrzRefused(std::vector<core::MrzError> errors)
       errors_(std::move(errors)) {}
 
 std::string describe(const core::MrzError& e) {
-    return e.field + ": " + e.message + " (line " + std::to_string(e.line) + ", position " + std::to_string(e.position) +
-           ")";
+    return "line " + std::to_string(e.line) + " position " + std::to_string(e.position) + ": " + e.field + " " + e.message;
 }
 
 core::MrzResult read_mrz_for_record(std::string_view text, bool force, int current_year) {

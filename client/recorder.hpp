@@ -31,7 +31,7 @@ private:
     std::vector<core::MrzError> errors_;
 };
 
-// "document_number: check digit is 7 but the data gives 6 (line 2, position 10)"
+// "line 2 position 10: document_number check digit is 7 but the data gives 6" (as `record` always said it)
 std::string describe(const core::MrzError& error);
 
 // Parses the MRZ of a record. Throws MrzRefused when it is not an MRZ, or when a check digit or a field

@@ -147,6 +147,9 @@ struct NameCase {
     const char* given;
     bool hit;
 };
+void PrintTo(const NameCase& c, std::ostream* os) {
+    *os << c.entry_surname << " / " << c.surname << (c.hit ? ": a hit" : ": no hit");
+}
 
 class WatchlistNameMatching : public WatchlistCopyTest, public testing::WithParamInterface<NameCase> {};
 
@@ -228,6 +231,7 @@ struct Refused {
     std::int64_t since;
     const char* why;
 };
+void PrintTo(const Refused& r, std::ostream* os) { *os << r.why; }
 
 class WatchlistAnswerRefused : public testing::TestWithParam<Refused> {};
 

@@ -12,6 +12,7 @@ struct HostCase {
     unsigned short port;
     bool allowed;
 };
+void PrintTo(const HostCase& c, std::ostream* os) { *os << c.host << (c.allowed ? " allowed" : " refused"); }
 
 class OfficerScreenHost : public testing::TestWithParam<HostCase> {};
 
