@@ -46,6 +46,8 @@ HttpResponse to_response(wire::Reader& reader) {
     if (const auto* date = head.find("date"); date && date->size() <= 64 && printable(*date)) out.date = *date;
     if (const auto* drill = head.find("borderlog-drill"); drill && drill->size() <= 200 && printable(*drill))
         out.drill = *drill;
+    if (const auto* central = head.find("borderlog-central"); central && (*central == "online" || *central == "offline"))
+        out.central = *central;
     if (const auto* retry = head.find("retry-after")) {
         // An HTTP-date is taken against the server's own Date, so that the terminal's clock does not matter.
         const auto server_now = out.date.empty() ? std::nullopt : wire::parse_http_date(out.date);

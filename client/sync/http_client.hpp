@@ -29,6 +29,7 @@ struct HttpResponse {
     std::optional<std::chrono::seconds> retry_after;
     std::string date;  // the Date header as sent ("Sun, 06 Nov 1994 08:49:37 GMT"), empty when absent
     std::string drill;  // Borderlog-Drill: the drill the centre says covers this device, empty when none
+    std::string central;  // Borderlog-Central (heartbeat answers): "online" or "offline", empty otherwise
 };
 
 // The largest answer a client takes by default: a page of 1000 crossings is about 1.5 MB.

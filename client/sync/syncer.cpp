@@ -423,6 +423,15 @@ bool send_heartbeat(Outbox& outbox, HttpClient& http, const ClientConfig& config
         } else if (outbox.meta("drill")) {
             outbox.erase_meta("drill");
         }
+        // The answer says whether the centre takes records. "offline" is believed at once; "online" only
+        // for a terminal that has not reached the centre yet or has nothing to send (otherwise its next
+        // sync says, and a database away behind an online switch would make the banner flap).
+        if (res.status == 204 && !res.central.empty()) {
+            const std::string now_state = outbox.meta("central").value_or("unknown");
+            if (res.central == "offline" && now_state != "offline") outbox.set_meta("central", "offline");
+            if (res.central == "online" && now_state != "online" && (now_state == "unknown" || s.pending == 0))
+                outbox.set_meta("central", "online");
+        }
         return res.status == 204;
     } catch (const TransportError&) {
         // A centre that cannot be reached is offline for the officer screen's banner, even with nothing

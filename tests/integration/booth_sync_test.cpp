@@ -142,5 +142,52 @@ TEST_F(BoothSyncTest, AHeartbeatCarriesTheCopysVersionTheRecordLatencyAndBringsB
     EXPECT_FALSE(outbox->meta("drill").has_value()) << "the drill is over when the centre no longer names it";
 }
 
+// The banner's central state between syncs: a terminal with nothing to send learns it from its heartbeats.
+TEST_F(BoothSyncTest, AHeartbeatTellsTheCentresStateWhereNoSyncWillSayIt) {
+    std::mutex m;
+    std::string central = "online";
+    test::FakeCentre centre([&](const test::FakeRequest&) {
+        std::lock_guard lock(m);
+        return test::FakeAnswer{204, "", {{"Borderlog-Central", central}}};
+    });
+    HttpClient http(centre.url(), std::chrono::seconds{5});
+    const ClientConfig config = config_for(centre);
+    ASSERT_FALSE(outbox->meta("central").has_value());
+    EXPECT_TRUE(send_heartbeat(*outbox, http, config));
+    EXPECT_EQ(outbox->meta("central"), "online") << "a terminal that never synced has reached the centre";
+    EXPECT_FALSE(outbox->meta("last_sync_at").has_value()) << "a heartbeat is not a sync";
+    {
+        std::lock_guard lock(m);
+        central = "offline";
+    }
+    EXPECT_TRUE(send_heartbeat(*outbox, http, config));
+    EXPECT_EQ(outbox->meta("central"), "offline");
+
+    // With records waiting, only a sync that gets them through says the centre is back.
+    core::Crossing x;
+    x.direction = "entry";
+    x.occurred_at = "2026-11-27T10:42:05.123Z";
+    x.traveler = holder("A1");
+    outbox->record(std::move(x), config.device);
+    {
+        std::lock_guard lock(m);
+        central = "online";
+    }
+    EXPECT_TRUE(send_heartbeat(*outbox, http, config));
+    EXPECT_EQ(outbox->meta("central"), "offline");
+}
+
+TEST_F(BoothSyncTest, AHeartbeatThatCannotReachTheCentreMarksItOffline) {
+    outbox->set_meta("central", "online");
+    std::string url;
+    {
+        test::FakeCentre gone([](const test::FakeRequest&) { return test::FakeAnswer{204, "", {}}; });
+        url = gone.url();
+    }
+    HttpClient http(url, std::chrono::seconds{2});
+    EXPECT_FALSE(send_heartbeat(*outbox, http, ClientConfig{url, "device-token", {"KAKAVIJE", "KAK-01"}}));
+    EXPECT_EQ(outbox->meta("central"), "offline");
+}
+
 }  // namespace
 }  // namespace borderlog::client
