@@ -470,13 +470,14 @@ async function refreshRecent() {
     const li = el("li");
     li.dataset.direction = x.direction;
     li.appendChild(icon(x.direction === "entry" ? "i-in" : "i-out"));
-    const who = el("span", "who", name(x.traveler) || x.traveler.document_number);
-    if (x.flags.includes("mrz_invalid")) who.appendChild(el("span", "tag tag-forced", "MRZ"));
-    li.appendChild(who);
+    li.appendChild(el("span", "who", name(x.traveler) || x.traveler.document_number));
     const when = el("span", "when", localTime(x.occurred_at));
     when.title = x.occurred_at;
     li.appendChild(when);
-    li.appendChild(el("span", "doc", (x.direction === "entry" ? "Entry" : "Exit") + " · " + x.traveler.issuing_country + " " + x.traveler.document_number));
+    const doc = el("span", "doc", (x.direction === "entry" ? "Entry" : "Exit") + " · " + x.traveler.issuing_country + " " + x.traveler.document_number);
+    // Outside the name, which is cut short when long: the flag must always show.
+    if (x.flags.includes("mrz_invalid")) doc.appendChild(el("span", "tag tag-forced", "MRZ invalid"));
+    li.appendChild(doc);
     const sync = el("span", "sync");
     sync.dataset.state = x.state;
     sync.append(icon(x.state === "acknowledged" ? "i-ok" : x.state === "pending" ? "i-clock" : "i-cross"),
