@@ -83,6 +83,12 @@ json::object status_json(Outbox& outbox) {
             {"watchlist_entries", list.entries},
             {"watchlist_checked_at", nullable(list.checked_at)},
             {"watchlist_age_s", list_age ? json::value(*list_age) : json::value(nullptr)},
+            // The same, as one object (as the officer screen's state shows it).
+            {"watchlist",
+             {{"version", list.version ? json::value(*list.version) : json::value(nullptr)},
+              {"entries", list.entries},
+              {"checked_at", nullable(list.checked_at)},
+              {"age_s", list_age ? json::value(*list_age) : json::value(nullptr)}}},
             {"drill", nullable(outbox.meta("drill"))},
             {"streams", std::move(streams)},
             {"notices", std::move(notices)},

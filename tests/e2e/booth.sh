@@ -23,6 +23,11 @@ init_checkpoint "$DATA" KAKAVIJE KAK-01
 checkpoint sync --once --data-dir "$DATA" 2>/dev/null
 [ "$(status_field "$DATA" watchlist_version)" = 1 ] || fail "sync --once did not pull the watchlist"
 [ "$(status_field "$DATA" watchlist_entries)" = 1 ] || fail "the copy does not hold the list's entry"
+checkpoint status --data-dir "$DATA" --json | python3 -c '
+import json, sys
+w = json.load(sys.stdin)["watchlist"]
+assert w["version"] == 1 and w["entries"] == 1 and w["checked_at"] and 0 <= w["age_s"] < 60, w' \
+    || fail "status --json does not describe the watchlist copy"
 
 log "a wrong check digit is refused, naming the field"
 rc=0
