@@ -43,12 +43,19 @@ browse() {
 log "the centre up: scan, record, refuse a wrong check digit, force it"
 browse online
 central_has() { [ "$(sql "SELECT count(*) FROM crossings WHERE device_id = 'KAK-01' AND $1")" = "$2" ]; }
-wait_until 30 "both records at the centre" central_has "true" 2
+wait_until 30 "the three records at the centre" central_has "true" 3
+central_has "document_number = 'ZX9876543' AND direction = 'exit' AND surname = 'Kastrati' AND birth_date = '1991-02-28'" 1 \
+    || fail "the typed traveller was not stored as typed"
+queue_of_lane_3() {
+    sqlite3 "$DATA/outbox.db" "SELECT value FROM meta WHERE key = 'lane_queues'" |
+        python3 -c 'import json, sys; sys.exit(0 if json.load(sys.stdin).get("3", {}).get("waiting") == 2 else 1)'
+}
+wait_until 10 "the lane count typed on the screen in the terminal's store" queue_of_lane_3
 central_has "document_number = 'L898902C3' AND direction = 'entry' AND lane = '3' AND NOT ('mrz_invalid' = ANY (flags))" 1 \
     || fail "the specimen was not stored as scanned"
 central_has "'mrz_invalid' = ANY (flags) AND record ->> 'mrz' LIKE '%L898902C37UTO%'" 1 \
     || fail "the forced record is not flagged mrz_invalid with its MRZ as read"
-central_has "record ->> 'watchlist_version' = '1'" 2 || fail "the records do not name the list version they were screened against"
+central_has "record ->> 'watchlist_version' = '1'" 3 || fail "the records do not name the list version they were screened against"
 
 log "the server stopped: a watchlisted document raises the alert and is recorded locally"
 kill_server

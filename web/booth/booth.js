@@ -441,24 +441,38 @@ function setLane(value) {
 }
 
 async function refreshQueue() {
+  if (queuePending > 0) return; // a count being sent is newer than what the terminal holds
   const r = await api("GET", "lanes");
-  if (!r.ok) return;
+  if (!r.ok || queuePending > 0) return;
   const mine = (r.data.lanes || []).find((l) => l.lane === lane());
   queue = { lane: lane(), waiting: mine ? mine.waiting : 0, at: mine ? mine.at : null };
   $("queue-waiting").textContent = String(queue.waiting);
   $("queue-at").textContent = queue.at ? "counted at " + localTime(queue.at) + "; sent with the next heartbeat" : "not counted yet";
 }
 
-async function setQueue(waiting) {
-  if (!lane()) return;
+// The count changes on screen at once; the counts are sent one after the other, so that quick
+// presses are never lost and the last one is what the terminal keeps.
+let queueSending = Promise.resolve();
+let queuePending = 0;
+function setQueue(waiting) {
+  const forLane = lane();
+  if (!forLane) return;
   waiting = Math.max(0, Math.min(100000, waiting));
-  const r = await api("PUT", "lanes/" + encodeURIComponent(lane()), { waiting });
-  if (r.ok) {
-    queue.waiting = r.data.waiting;
-    queue.at = r.data.at;
-    $("queue-waiting").textContent = String(queue.waiting);
-    $("queue-at").textContent = "counted at " + localTime(queue.at) + "; sent with the next heartbeat";
-  }
+  queue.waiting = waiting;
+  $("queue-waiting").textContent = String(waiting);
+  queuePending++;
+  $("queue-at").dataset.state = "saving";
+  queueSending = queueSending.then(async () => {
+    const r = await api("PUT", "lanes/" + encodeURIComponent(forLane), { waiting });
+    queuePending--;
+    if (queuePending === 0) $("queue-at").dataset.state = r.ok ? "saved" : "refused";
+    if (r.ok && forLane === lane()) {
+      queue.at = r.data.at;
+      $("queue-at").textContent = "counted at " + localTime(queue.at) + "; sent with the next heartbeat";
+    } else if (!r.ok) {
+      $("queue-at").textContent = "the count was not kept: " + (r.data.detail || "the terminal refused it");
+    }
+  });
 }
 
 async function refreshRecent() {
@@ -496,6 +510,14 @@ function onMrzKey(event) {
     event.preventDefault();
     resetTraveller(false);
     return;
+  }
+  // In the empty box, the keys that can never begin a zone (MRZs begin with P, I, A, C or V) are
+  // commands, so the officer need not leave the box: M for a document without an MRZ, + and - the queue.
+  if ($("mrz").value === "" && !event.ctrlKey && !event.altKey && !event.metaKey) {
+    const key = event.key.toLowerCase();
+    if (key === "m") { event.preventDefault(); openManual(); return; }
+    if (key === "+" || key === "=") { event.preventDefault(); setQueue(queue.waiting + 1); return; }
+    if (key === "-") { event.preventDefault(); setQueue(queue.waiting - 1); return; }
   }
   if (event.key !== "Enter") return;
   const lines = mrzLines();
