@@ -38,17 +38,18 @@ public:
         if (off_) common::log_event(spdlog::level::info, "ui_off", {{"note", "--ui-listen off: no officer screen"}});
     }
 
-    // Starts the screen unless it runs; a bad --ui-listen is a usage error (thrown), anything else is
-    // logged and tried again at the next call.
+    // Starts the screen unless it runs; a bad --ui-listen is a usage error (thrown), anything else (the
+    // port taken, the outbox busy) is logged and tried again at the next call: syncing goes on.
     void ensure_running() {
         if (off_ || server_) return;
         auto server = std::make_unique<ui::UiServer>(options_, dir_, config_, latency_);
         try {
             server->start();
-        } catch (const std::runtime_error& e) {
-            const std::string why = e.what();
-            if (why.find("cannot listen") == std::string::npos) throw;
-            if (!failing_) common::log_event(spdlog::level::err, "ui_unavailable", {{"error", why}, {"retry_in_s", 30}});
+        } catch (const ui::BadListenAddress&) {
+            throw;
+        } catch (const std::exception& e) {
+            if (!failing_)
+                common::log_event(spdlog::level::err, "ui_unavailable", {{"error", e.what()}, {"retry_in_s", 30}});
             failing_ = true;
             return;
         }
@@ -104,7 +105,7 @@ int run_daemon(const RunOptions& o) {
     Screen screen(o, dir, config, latency);
     try {
         screen.ensure_running();
-    } catch (const std::runtime_error& e) {
+    } catch (const ui::BadListenAddress& e) {
         std::cerr << "borderlog-checkpoint: " << e.what() << "\n";
         return kExitUsage;
     }

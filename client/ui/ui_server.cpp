@@ -509,7 +509,7 @@ void UiServer::start() {
     try {
         where = parse_listen(m.options.listen);
     } catch (const std::invalid_argument& e) {
-        throw std::runtime_error("--ui-listen: " + m.options.listen + ": " + e.what());
+        throw BadListenAddress("--ui-listen: " + m.options.listen + ": " + e.what());
     }
     boost::system::error_code ec;
     asio::ip::address address;
@@ -517,11 +517,11 @@ void UiServer::start() {
         address = asio::ip::address_v4::loopback();
     } else {
         address = asio::ip::make_address(where.host, ec);
-        if (ec) throw std::runtime_error("--ui-listen: " + where.host + " is not an IP address (or localhost)");
+        if (ec) throw BadListenAddress("--ui-listen: " + where.host + " is not an IP address (or localhost)");
     }
     if (!address.is_loopback() && !m.options.allow_remote)
-        throw std::runtime_error("--ui-listen: " + m.options.listen +
-                                 " is not a loopback address: whoever reaches the screen can record crossings; give "
+        throw BadListenAddress("--ui-listen: " + m.options.listen +
+                               " is not a loopback address: whoever reaches the screen can record crossings; give "
                                  "--ui-allow-remote as well to serve it there (on a booth network only)");
     for (auto& f : generated::booth_files()) m.files.emplace(f.name, std::move(f.text));
     m.token = core::random_urlsafe(32);

@@ -13,11 +13,18 @@
 
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 namespace borderlog::client::ui {
 
 class RecordLatency;
+
+// --ui-listen names no address the screen may be served on (not an address, not loopback without
+// allow_remote): a usage error, where a port taken or a database busy is only tried again later.
+struct BadListenAddress : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
 
 struct UiOptions {
     std::string listen = "127.0.0.1:8081";  // HOST:PORT; port 0 picks a free one
@@ -33,8 +40,8 @@ public:
     UiServer(const UiServer&) = delete;
     UiServer& operator=(const UiServer&) = delete;
 
-    // Binds and starts serving. Throws std::runtime_error naming --ui-listen when it cannot (a bad
-    // address, not loopback without allow_remote, the port taken).
+    // Binds and starts serving. Throws BadListenAddress for an address it may not serve on, and
+    // std::runtime_error when it cannot now (the port taken: "--ui-listen: cannot listen on ...").
     void start();
     // Stops accepting, closes the connections and joins the threads. A record already handed to the
     // recorder is committed first.

@@ -100,6 +100,15 @@ before=$(status_field "$DATA" last_seq)
     || fail "a forced record through the screen's API was refused: $(cat "$WORK/answer.json")"
 [ "$(status_field "$DATA" last_seq)" = $((before + 1)) ] || fail "the screen's record is not in the outbox"
 
+log "a screen port already taken is tried again later; the daemon goes on"
+init_checkpoint "$WORK/KAK-02" KAKAVIJE KAK-02
+"$CHECKPOINT_BIN" run --data-dir "$WORK/KAK-02" --ui-listen "$UI" --backoff-cap 1 2>"$WORK/second.log" &
+second=$!
+BACKGROUND_PIDS+=("$second")
+wait_until 30 "the second daemon to log the port taken" grep -q '"event":"ui_unavailable"' "$WORK/second.log"
+wait_until 30 "the second daemon to start syncing" grep -q '"event":"daemon_started"' "$WORK/second.log"
+kill -0 "$second" 2>/dev/null || fail "a taken screen port stopped the daemon"
+
 log "the server back: everything recorded reaches the centre once"
 start_server
 wait_until 30 "every record at the centre" eval '[ "$(central_count)" = "$(status_field "$DATA" last_seq)" ]'
