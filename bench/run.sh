@@ -6,6 +6,8 @@
 #      pgbench single-row INSERTs into the same table with 8 and with 64 clients;
 #   B. backlog drain: 20 checkpoints × 5,000 imported records, all `sync --once` in parallel, beside
 #      `psql \copy` of the same 100,000 rows;
+#   C. the officer screen's record latency with the centre up, down and hanging, beside a bare SQLite
+#      insert (bench/booth.sh, which also runs alone; BORDERLOG_BENCH_BOOTH=0 leaves it out);
 # and prints each figure beside its baseline as a ratio, with the roadmap targets.
 # Everything listens on and loads only 127.0.0.1. Everything it starts is stopped on exit, Ctrl-C included.
 #
@@ -136,7 +138,7 @@ if [ "$BUILD" != 0 ]; then
         fi || { tail -n 30 "$WORK/configure.log" >&2; die "cmake configure failed"; }
     fi
     log "building borderlog-server, borderlog-checkpoint, bench_ingest_load in $BUILD_DIR (minutes the first time)"
-    cmake --build "$BUILD_DIR" -j "$(nproc)" --target borderlog-server borderlog-checkpoint bench_ingest_load \
+    cmake --build "$BUILD_DIR" -j "$(nproc)" --target borderlog-server borderlog-checkpoint bench_ingest_load bench_booth_latency \
         >"$WORK/build.log" 2>&1 || { tail -n 30 "$WORK/build.log" >&2; die "build failed (is BORDERLOG_BENCH=ON in $BUILD_DIR?)"; }
 fi
 for p in "$SERVER" "$CHECKPOINT" "$LOADGEN"; do
@@ -553,6 +555,13 @@ if [ -n "$JSON_OUT" ]; then
 "ratios":{"ingest_vs_pgbench_8":$R_INGEST_8,"ingest_vs_pgbench_$CONNECTIONS":$R_INGEST_N,"drain_vs_copy":$R_DRAIN},
 "targets":{"ingest_vs_pgbench_8":$TARGET_INGEST,"drain_vs_copy":$TARGET_DRAIN}}
 JSON
+fi
+
+# C. The officer screen's record latency: its own PostgreSQL, server and terminals (bench/booth.sh).
+if [ "${BORDERLOG_BENCH_BOOTH:-1}" = 1 ]; then
+    log "C: the officer screen's record latency (bench/booth.sh)"
+    BORDERLOG_BENCH_BUILD=0 BORDERLOG_BENCH_JSON="" BORDERLOG_BUILD_DIR="$BUILD_DIR" "$ROOT/bench/booth.sh" \
+        || die "C: bench/booth.sh failed"
 fi
 
 if [ "$ENFORCE" = 1 ] && { [ "$V_INGEST" != "meets target" ] || [ "$V_DRAIN" != "meets target" ]; }; then

@@ -27,6 +27,7 @@ struct RecordOptions {
     std::string doc_number, doc_country, nationality, surname, given_names, birth_date, sex, doc_type, expiry_date;
     std::string lane, officer, vehicle, mode;
     bool from_stdin = false;  // the crossing's fields (the traveller above all) as JSON on standard input
+    bool force = false;       // record an MRZ with a wrong check digit as read, flagged mrz_invalid
     bool json = false;
 };
 
@@ -84,7 +85,11 @@ struct QueueOptions {
 
 struct RunOptions {
     SyncCommandOptions sync;
-    std::string ui_listen = "127.0.0.1:8081";
+    std::string ui_listen = "127.0.0.1:8081";  // the officer screen; "off" serves none
+    bool ui_allow_remote = false;              // --ui-listen on an address that is not loopback
+    std::string lane;                          // the lane the screen starts on
+    int lookup_timeout_ms = 1500;              // the centre's answer for a traveller's status, at most
+    int watchlist_s = 60;                      // seconds between watchlist pulls
     int heartbeat_s = 15;
     int reconcile_s = 60;
     int poll_ms = 500;

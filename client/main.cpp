@@ -60,6 +60,8 @@ int main(int argc, char** argv) {
                          "read the crossing's fields as one JSON object from standard input (traveler, mrz, lane, "
                          "officer_id, transport, direction), so that names and document numbers are not on the command line");
     record_cmd->add_flag("--json", rec.json, "print the whole record instead of its id");
+    record_cmd->add_flag("--force", rec.force,
+                         "record an MRZ whose check digit is wrong as read, flagged mrz_invalid (a misprinted zone)");
 
     client::ImportOptions imp;
     auto* import_cmd = app.add_subcommand("import", "Record every line of a JSON Lines file (resumable)");
@@ -131,10 +133,14 @@ int main(int argc, char** argv) {
     queue_cmd->add_flag("--json", queue.json, "print the report as JSON");
 
     client::RunOptions run;
-    auto* run_cmd = app.add_subcommand("run", "The daemon: sync continuously with backoff and send heartbeats");
+    auto* run_cmd = app.add_subcommand("run", "The daemon: sync continuously with backoff, send heartbeats, pull the watchlist, serve the officer screen");
     add_data_dir(run_cmd);
     add_sync_options(run_cmd);
-    run_cmd->add_option("--ui-listen", run.ui_listen, "HOST:PORT of the officer screen (it comes with the officers' release; nothing is served there yet)")->capture_default_str();
+    run_cmd->add_option("--ui-listen", run.ui_listen, "HOST:PORT of the officer screen (loopback unless --ui-allow-remote; off: none)")->capture_default_str();
+    run_cmd->add_flag("--ui-allow-remote", run.ui_allow_remote, "allow --ui-listen on an address that is not loopback (a booth network only)");
+    run_cmd->add_option("--lane", run.lane, "the lane the officer screen starts on (the officer can change it)");
+    run_cmd->add_option("--lookup-timeout-ms", run.lookup_timeout_ms, "how long the screen waits for the centre's word on a traveller")->check(CLI::Range(100, 10000))->capture_default_str();
+    run_cmd->add_option("--watchlist-interval", run.watchlist_s, "seconds between watchlist pulls")->check(CLI::Range(1, 86400))->capture_default_str();
     run_cmd->add_option("--heartbeat-interval", run.heartbeat_s, "seconds between heartbeats")->check(CLI::Range(1, 3600))->capture_default_str();
     run_cmd->add_option("--reconcile-interval", run.reconcile_s, "seconds between reconciles")->check(CLI::Range(1, 86400))->capture_default_str();
     run_cmd->add_option("--poll-interval-ms", run.poll_ms, "how often to look for new records")->check(CLI::Range(10, 60000))->capture_default_str();

@@ -83,11 +83,27 @@ until curl -sf "http://$listen/readyz" >/dev/null; do
     sleep 0.2
 done
 
+say "Loading a demo watchlist (one document reported stolen: ALB AB1234567)"
+printf '%s\n' 'document_number,issuing_country,surname,given_names,birth_date,reason,action' \
+    'AB1234567,ALB,,,,Reported stolen (demo entry),deny' |
+    "$ctl" --server "http://$listen" --token-file "$tokens/admin.token" watchlist load --format csv -
+
+# Each terminal serves its officer screen on a free loopback port, read back from its log.
+declare -A screens
 for dev in KAK-01 KAK-02; do
     "$checkpoint" init --data-dir "$run/checkpoint-$dev" --server "http://$listen" --checkpoint KAKAVIJE \
         --device "$dev" --token-file "$tokens/${dev,,}.token"
-    "$checkpoint" run --data-dir "$run/checkpoint-$dev" --heartbeat-interval 2 --backoff-cap 5 >>"$run/checkpoint-$dev.log" 2>&1 &
+    touch "$run/checkpoint-$dev.log"
+    log_lines=$(wc -l <"$run/checkpoint-$dev.log")
+    "$checkpoint" run --data-dir "$run/checkpoint-$dev" --heartbeat-interval 2 --backoff-cap 5 --watchlist-interval 10 \
+        --ui-listen 127.0.0.1:0 --lane "${dev#KAK-0}" >>"$run/checkpoint-$dev.log" 2>&1 &
     pids+=($!)
+    deadline=$((SECONDS + 30))
+    until screens[$dev]=$(tail -n +"$((log_lines + 1))" "$run/checkpoint-$dev.log" |
+        sed -n 's/.*"event":"ui_listening".*"url":"\([^"]*\)".*/\1/p' | head -n 1) && [ -n "${screens[$dev]}" ]; do
+        [ $SECONDS -lt $deadline ] || { echo "the officer screen of $dev did not start within 30 s" >&2; exit 1; }
+        sleep 0.2
+    done
 done
 
 say "Recording demo crossings at KAKAVIJE (the officer's commands)"
@@ -137,6 +153,12 @@ cat <<TXT
   sign in with the operations token:   $(cat "$tokens/ops.token")
   (it is also in .run/tokens/ops.token; the admin token in .run/tokens/admin.token signs in too)
 
+== The officer screens (one per terminal, served by its daemon, loopback only)
+  KAK-01 (lane 1)   ${screens[KAK-01]}
+  KAK-02 (lane 2)   ${screens[KAK-02]}
+  scan or type an MRZ and Enter, then E entry or X exit (docs/checkpoint.md, "The officer screen");
+  the document ALB AB1234567 is on the demo watchlist
+
 == Running
   PostgreSQL           127.0.0.1:$pg_port   database borderlog   (psql \$(cat .run/db-url))
   borderlog-server     http://$listen       log: .run/server.log
@@ -147,6 +169,7 @@ cat <<TXT
 == Try next (in another terminal, from $root)
   echo '{"traveler":{"document_number":"AB1234567","issuing_country":"ALB","nationality":"ALB","surname":"DOE","birth_date":"1990-01-31","sex":"F"}}' |
       build/client/borderlog-checkpoint record --data-dir .run/checkpoint-KAK-01 --direction exit --stdin
+      (AB1234567 is on the demo watchlist: the hit is printed, and shown at the centre as an alert)
   build/client/borderlog-checkpoint status --data-dir .run/checkpoint-KAK-01 --json
   build/client/borderlogctl --server http://$listen --token-file .run/tokens/ops.token crossings list --csv
   build/client/borderlogctl --server http://$listen --token-file .run/tokens/ops.token rejected list

@@ -1,6 +1,8 @@
 #include "client/commands/command_support.hpp"
 
 #include "client/commands.hpp"
+#include "client/queue/watchlist_copy.hpp"
+#include "core/time.hpp"
 
 #include <boost/json.hpp>
 #include <date/date.h>
@@ -73,6 +75,8 @@ json::object status_json(Outbox& outbox) {
         drill = json::parse(*text, ec);
         if (ec) drill = nullptr;
     }
+    const WatchlistInfo list = WatchlistCopy(outbox).info();
+    const auto list_age = list.age_seconds(core::now_millis());
     return {{"pending", s.pending},
             {"rejected", s.rejected},
             {"acknowledged", s.acknowledged},
@@ -83,6 +87,16 @@ json::object status_json(Outbox& outbox) {
             {"central", central_state(outbox)},
             {"last_error", std::move(last_error)},
             {"drill", std::move(drill)},
+            {"watchlist_version", list.version ? json::value(*list.version) : json::value(nullptr)},
+            {"watchlist_entries", list.entries},
+            {"watchlist_checked_at", nullable(list.checked_at)},
+            {"watchlist_age_s", list_age ? json::value(*list_age) : json::value(nullptr)},
+            // The same, as one object (as the officer screen's state shows it).
+            {"watchlist",
+             {{"version", list.version ? json::value(*list.version) : json::value(nullptr)},
+              {"entries", list.entries},
+              {"checked_at", nullable(list.checked_at)},
+              {"age_s", list_age ? json::value(*list_age) : json::value(nullptr)}}},
             {"streams", std::move(streams)},
             {"notices", std::move(notices)},
             {"rejected_records", std::move(rejected)}};

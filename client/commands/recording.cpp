@@ -4,6 +4,7 @@
 #include "client/commands/command_support.hpp"
 #include "client/client_config.hpp"
 #include "client/queue/import_key.hpp"
+#include "client/recorder.hpp"
 #include "core/crossing_json.hpp"
 #include "core/ids.hpp"
 #include "core/mrz.hpp"
@@ -122,20 +123,33 @@ std::variant<core::Crossing, int> draft_from(const RecordOptions& o) {
     }
 
     const std::string mrz_option = o.mrz.empty() ? "--stdin" : "--mrz";
-    if (const auto text = mrz_text(o, given)) {
-        const auto parsed = text->empty() ? std::nullopt : core::parse_mrz(*text, current_year());
-        if (!parsed)
-            return usage_error(mrz_option, "not a machine readable zone: give each of its 2 or 3 lines" +
-                                               std::string(o.mrz.empty() ? " (separated by \\n)" : " with --mrz"));
-        if (!parsed->errors.empty()) {
-            const auto& e = parsed->errors.front();
-            return usage_error(mrz_option, "line " + std::to_string(e.line) + " position " + std::to_string(e.position) +
-                                               ": " + e.field + " " + e.message);
+    const auto text = mrz_text(o, given);
+    if (o.force && !text)
+        return usage_error("--force", "records an MRZ with a wrong check digit as read: give the MRZ (--mrz, or mrz on "
+                                      "--stdin)");
+    if (text) {
+        core::MrzResult parsed;
+        try {
+            if (text->empty()) throw MrzRefused({});
+            parsed = read_mrz_for_record(*text, o.force, current_year());
+        } catch (const MrzRefused& refused) {
+            if (refused.not_an_mrz())
+                return usage_error(mrz_option, "not a machine readable zone: give each of its 2 or 3 lines" +
+                                                   std::string(o.mrz.empty() ? " (separated by \\n)" : " with --mrz"));
+            const std::size_t more = refused.errors().size() - 1;
+            return usage_error(mrz_option, describe(refused.errors().front()) +
+                                               (more ? " (and " + std::to_string(more) + " more)" : std::string()) +
+                                               "; check the document, or record it as read with --force (flagged "
+                                               "mrz_invalid)");
+        }
+        if (needs_invalid_flag(parsed)) {
+            given.fields["flags"] = json::array{std::string(core::kFlagMrzInvalid)};
+            given.origin["flags"] = "--force";
         }
         given.fields["mrz"] = *text;
         given.origin["mrz"] = mrz_option;
         if (!given.fields.contains("traveler")) {
-            given.fields["traveler"] = core::to_json(parsed->traveler);
+            given.fields["traveler"] = core::to_json(parsed.traveler);
             given.origin["traveler"] = mrz_option;
         }
     } else if (!given.fields.contains("traveler")) {
@@ -167,6 +181,15 @@ void back_capture(core::Crossing& x, const std::string& paper_ref) {
     if (x.paper_ref.empty()) x.paper_ref = paper_ref;
 }
 
+// A watchlist hit is told on stderr, loud, with the list's version and age; the record is made (the
+// officer acts on the hit), and stdout still carries only the record.
+void report_screening(const Screening& s) {
+    const std::string list = describe(s.list, core::now_millis());
+    for (const auto& hit : s.hits)
+        std::cerr << "borderlog-checkpoint: WATCHLIST HIT: " << hit.entry.action << ": " << hit.entry.reason
+                  << " (matched by " << core::to_string(hit.by) << "; watchlist " << list << ")\n";
+}
+
 }  // namespace
 
 int run_record(const RecordOptions& o) {
@@ -175,14 +198,14 @@ int run_record(const RecordOptions& o) {
     auto draft = draft_from(o);
     if (auto* code = std::get_if<int>(&draft)) return *code;
     Outbox outbox(dir.outbox_file());
-    core::Crossing x = std::get<core::Crossing>(std::move(draft));
-    x.recorded_offline = central_state(outbox) != "online";
-    const core::Crossing stored = outbox.record(std::move(x), config.device);
+    const RecordedCrossing done = record_screened(outbox, std::get<core::Crossing>(std::move(draft)), config.device);
+    const core::Crossing& stored = done.record;
     if (o.json) {
         std::cout << json::serialize(core::to_json(stored)) << "\n";
     } else {
         std::cout << stored.id << "\n";
     }
+    report_screening(done.screening);
     return 0;
 }
 

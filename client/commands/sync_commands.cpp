@@ -3,6 +3,9 @@
 
 #include "client/commands/command_support.hpp"
 #include "client/client_config.hpp"
+#include "client/queue/watchlist_copy.hpp"
+#include "client/sync/watchlist_pull.hpp"
+#include "core/time.hpp"
 
 #include <boost/json.hpp>
 
@@ -18,13 +21,26 @@ int run_sync_once(const SyncCommandOptions& o) {
     Outbox outbox(dir.outbox_file());
     HttpClient http(config.server_url, std::chrono::seconds{o.timeout_s});
     SyncReport report;
+    WatchlistPull pull;
     {
         SyncLock lock(dir.sync_lock_file());
         report = sync_once(outbox, http, config, SyncOptions{o.batch_size, true, {}});
         outbox.purge_acknowledged(o.retention_days);
+        // The watchlist copy is refreshed too, when the centre answered: its outcome never changes the
+        // exit code, which is about the records.
+        if (report.status != SyncStatus::unavailable) {
+            HttpClient list_http(config.server_url, std::chrono::seconds{o.timeout_s}, kMaxWatchlistAnswerBytes);
+            pull = pull_watchlist(outbox, list_http, config);
+        } else {
+            pull.outcome = WatchlistPull::Outcome::unavailable;
+        }
     }
     if (o.json) {
-        std::cout << json::serialize(report_json(report, outbox)) << "\n";
+        json::object out = report_json(report, outbox);
+        out["watchlist"] = to_string(pull.outcome);
+        const auto version = WatchlistCopy(outbox).info().version;
+        out["watchlist_version"] = version ? json::value(*version) : json::value(nullptr);
+        std::cout << json::serialize(out) << "\n";
     } else {
         std::cerr << "sent: " << report.stored << " stored, " << report.duplicates << " already there, " << report.rejected
                   << " rejected; " << outbox.stats().pending << " pending";
@@ -52,6 +68,7 @@ int run_status(const StatusOptions& o) {
               << "last seq:  " << s.at("last_seq").as_int64() << "\n"
               << "last sync: " << (s.at("last_sync_at").is_string() ? s.at("last_sync_at").as_string().c_str() : "never")
               << "\n";
+    std::cout << "watchlist: " << describe(WatchlistCopy(outbox).info(), core::now_millis()) << "\n";
     if (const auto& d = s.at("drill"); d.is_object())
         std::cout << "DRILL:     " << d.at("name").as_string().c_str() << " (" << d.at("id").as_string().c_str()
                   << "): a training drill covers this terminal; the centre's answers are part of it\n";

@@ -5,7 +5,13 @@
 
 #include <boost/json.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 namespace borderlog::client {
@@ -45,6 +51,19 @@ void set_lane_queue(Outbox& outbox, const std::string& lane, std::int64_t waitin
     all[lane] = json::object{{"waiting", waiting}, {"at", at}};
     outbox.set_meta(kMetaKey, json::serialize(all));
 }
+
+LaneQueueLock::LaneQueueLock(const std::filesystem::path& file) {
+    fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) throw std::runtime_error("cannot open " + file.string() + ": " + std::strerror(errno));
+    while (::flock(fd_, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            ::close(fd_);
+            throw std::runtime_error("cannot lock " + file.string() + ": " + std::strerror(errno));
+        }
+    }
+}
+
+LaneQueueLock::~LaneQueueLock() { ::close(fd_); }
 
 json::array lane_queues_json(Outbox& outbox) {
     json::array out;

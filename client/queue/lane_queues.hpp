@@ -7,6 +7,7 @@
 #include <boost/json/array.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,20 @@ std::vector<LaneQueueReport> lane_queues(Outbox& outbox);
 // 1-16 bytes of printable UTF-8, a count out of range, or a 65th lane. Callers serialise concurrent
 // writers (see queue.cpp).
 void set_lane_queue(Outbox& outbox, const std::string& lane, std::int64_t waiting, const std::string& at);
+
+// Two officers counting at once (the queue command, the officer screen) must not lose each other's lane:
+// the read-modify-write of the lane list holds this lock (the data directory's queue.lock, not the sync
+// lock, which a long sync holds). Throws std::runtime_error when the file cannot be locked.
+class LaneQueueLock {
+public:
+    explicit LaneQueueLock(const std::filesystem::path& file);
+    ~LaneQueueLock();
+    LaneQueueLock(const LaneQueueLock&) = delete;
+    LaneQueueLock& operator=(const LaneQueueLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
 
 // The heartbeat's "lanes": [{"lane","waiting","at"}].
 boost::json::array lane_queues_json(Outbox& outbox);

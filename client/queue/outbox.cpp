@@ -25,7 +25,7 @@ namespace {
 namespace json = boost::json;
 
 constexpr int kBusyTimeoutMs = 30000;  // another process holds the write lock: wait, do not fail
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 constexpr std::size_t kNoticesKept = 50;
 
 enum State : int { kPending = 0, kAcknowledged = 1, kRejected = 2 };
@@ -133,6 +133,8 @@ Outbox::Outbox(const std::filesystem::path& file, OpenMode mode) {
             db_->exec(kUpgradeFromV1Before);
             db_->exec(schema_text());
             db_->exec(kUpgradeFromV1After);
+        } else {
+            db_->exec(schema_text());  // version 2 to 3: the watchlist copy's tables are new, nothing moves
         }
         if (found < kSchemaVersion) db_->exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
         tx.commit();
@@ -141,6 +143,32 @@ Outbox::Outbox(const std::filesystem::path& file, OpenMode mode) {
 }
 
 Outbox::~Outbox() = default;
+
+SQLite::Database& Outbox::database() { return *db_; }
+
+namespace {
+
+// Waits for another connection's write lock in steps of 50 µs, so that a record waits about as long
+// as the other transaction holds the lock; SQLite's own busy timeout sleeps 1, 2, 5, 10 ms and more.
+int busy_in_short_steps(void*, int attempt) {
+    constexpr int kShortSteps = 2000;  // 0.1 s of 50 µs steps, then 1 ms steps up to the busy timeout
+    if (attempt < kShortSteps) {
+        std::this_thread::sleep_for(std::chrono::microseconds{50});
+        return 1;
+    }
+    if (attempt - kShortSteps > kBusyTimeoutMs) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds{1});
+    return 1;
+}
+
+}  // namespace
+
+void Outbox::prefer_low_latency() {
+    sqlite3_busy_handler(db_->getHandle(), busy_in_short_steps, nullptr);
+    // Checkpointing the WAL into the database file costs more than a record: this connection leaves it
+    // to the others (the daemon's sync connection checkpoints as it commits acknowledgements).
+    db_->exec("PRAGMA wal_autocheckpoint=0");
+}
 
 std::int64_t Outbox::start_stream(const std::string& reason) {
     SQLite::Statement ins(*db_, "INSERT INTO streams (stream_id, started_at, reason) VALUES (?, ?, ?)");
@@ -532,6 +560,29 @@ std::int64_t Outbox::max_acknowledged_seq(const std::string& stream_id) {
     q.bind(1, stream_id);
     q.executeStep();
     return q.getColumn(0).getInt64();
+}
+
+std::vector<HeldRecord> Outbox::recent(std::size_t limit, const std::string& lane) {
+    // Newest first, looking at the newest kRecentScan records only: the screen's list stays cheap
+    // however large the backlog grows.
+    constexpr std::int64_t kRecentScan = 2000;
+    SQLite::Statement q(*db_, "SELECT body, state, created_at FROM (SELECT rowid, body, state, created_at FROM outbox "
+                              "ORDER BY rowid DESC LIMIT ?) WHERE ? = '' OR json_extract(body, '$.lane') = ? "
+                              "ORDER BY rowid DESC LIMIT ?");
+    q.bind(1, kRecentScan);
+    q.bind(2, lane);
+    q.bind(3, lane);
+    q.bind(4, static_cast<std::int64_t>(limit));
+    std::vector<HeldRecord> out;
+    while (q.executeStep()) {
+        HeldRecord r;
+        r.crossing = core::crossing_from_json(json::parse(q.getColumn(0).getString()), core::Completeness::full);
+        const int state = q.getColumn(1).getInt();
+        r.state = state == kPending ? "pending" : state == kAcknowledged ? "acknowledged" : "rejected";
+        r.created_at = q.getColumn(2).getString();
+        out.push_back(std::move(r));
+    }
+    return out;
 }
 
 std::optional<std::string> Outbox::meta(const std::string& key) {

@@ -121,6 +121,13 @@ struct ReconcileApplied {
     bool limit_reached = false;
 };
 
+// A record as the terminal holds it, for the officer screen's list of recent crossings.
+struct HeldRecord {
+    core::Crossing crossing;
+    std::string state;  // pending | acknowledged | rejected
+    std::string created_at;
+};
+
 enum class OpenMode {
     existing,  // every command: a missing or uninitialised outbox is an error naming `init`
     create,    // `init` only: creates the file with a new stream
@@ -177,9 +184,19 @@ public:
     void add_notice(const std::string& code, const std::string& message);
     std::int64_t max_acknowledged_seq(const std::string& stream_id);
 
+    // The newest records still held, newest first; only those of `lane` unless it is empty.
+    std::vector<HeldRecord> recent(std::size_t limit, const std::string& lane = "");
+
     std::optional<std::string> meta(const std::string& key);
     void set_meta(const std::string& key, const std::string& value);
     void erase_meta(const std::string& key);
+
+    // For a connection that records while people wait (the officer screen): waits for another
+    // connection's write lock in short steps, and never checkpoints the WAL itself.
+    void prefer_low_latency();
+
+    // The database, for the tables kept beside the outbox (the watchlist copy).
+    SQLite::Database& database();
 
 private:
     std::string insert(core::Crossing& draft, const DeviceIdentity& device);

@@ -23,11 +23,10 @@ using asio::ip::tcp;
 
 namespace {
 
-// The largest answer taken: a page of 1000 crossings is about 1.5 MB.
-wire::Limits answer_limits() {
+wire::Limits answer_limits(std::size_t max_body) {
     wire::Limits l;
     l.head_bytes = 32 * 1024;
-    l.body = 16 * 1024 * 1024;
+    l.body = max_body;
     return l;
 }
 
@@ -49,6 +48,8 @@ HttpResponse to_response(wire::Reader& reader) {
         out.drill_id = *drill;
     if (const auto* name = head.find("borderlog-drill-name"); name && name->size() <= 512 && printable(*name))
         out.drill_name = *name;
+    if (const auto* central = head.find("borderlog-central"); central && (*central == "online" || *central == "offline"))
+        out.central = *central;
     if (const auto* retry = head.find("retry-after")) {
         // An HTTP-date is taken against the server's own Date, so that the terminal's clock does not matter.
         const auto server_now = out.date.empty() ? std::nullopt : wire::parse_http_date(out.date);
@@ -73,6 +74,7 @@ struct HttpClient::Impl {
     std::array<char, 16 * 1024> chunk{};
     std::string host, port, prefix, host_header;
     std::chrono::milliseconds timeout{};
+    std::size_t max_answer_bytes = kDefaultMaxAnswerBytes;
     bool connected = false;
 
     // Runs one asynchronous step to completion; the stream's deadline bounds it.
@@ -134,7 +136,7 @@ struct HttpClient::Impl {
             if (reused) return std::nullopt;
             throw TransportError("cannot send the request: " + ec.message());
         }
-        wire::Reader reader(wire::Reader::Kind::response, answer_limits());
+        wire::Reader reader(wire::Reader::Kind::response, answer_limits(max_answer_bytes));
         reader.answering(req.method_string());
         stream.expires_after(timeout);
         for (;;) {
@@ -176,8 +178,9 @@ struct HttpClient::Impl {
     }
 };
 
-HttpClient::HttpClient(const std::string& base_url, std::chrono::milliseconds timeout)
+HttpClient::HttpClient(const std::string& base_url, std::chrono::milliseconds timeout, std::size_t max_answer_bytes)
     : impl_(std::make_unique<Impl>()) {
+    impl_->max_answer_bytes = max_answer_bytes;
     const auto url = boost::urls::parse_absolute_uri(base_url);
     if (!url || url->scheme() != "http" || url->host().empty())
         throw std::invalid_argument("server URL must be http://host[:port]: " + base_url);

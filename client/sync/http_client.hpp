@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -30,12 +31,18 @@ struct HttpResponse {
     // The training drill covering this device (Borderlog-Drill, Borderlog-Drill-Name): empty when none.
     std::string drill_id;
     std::string drill_name;  // percent-encoded UTF-8, as sent
+    std::string central;  // Borderlog-Central (heartbeat answers): "online" or "offline", empty otherwise
 };
+
+// The largest answer a client takes by default: a page of 1000 crossings is about 1.5 MB.
+inline constexpr std::size_t kDefaultMaxAnswerBytes = 16 * 1024 * 1024;
 
 class HttpClient {
 public:
-    // `base_url`: http://host[:port][/prefix]; `timeout` bounds connecting, sending and the answer each.
-    HttpClient(const std::string& base_url, std::chrono::milliseconds timeout);
+    // `base_url`: http://host[:port][/prefix]; `timeout` bounds connecting, sending and the answer each;
+    // an answer body larger than `max_answer_bytes` is a TransportError.
+    HttpClient(const std::string& base_url, std::chrono::milliseconds timeout,
+               std::size_t max_answer_bytes = kDefaultMaxAnswerBytes);
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;

@@ -1,6 +1,7 @@
 #include "client/sync/syncer.hpp"
 
 #include "client/queue/lane_queues.hpp"
+#include "client/queue/watchlist_copy.hpp"
 #include "common/log.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
@@ -426,7 +427,7 @@ std::string drill_name_text(const std::string& encoded) {
 
 }  // namespace
 
-bool send_heartbeat(Outbox& outbox, HttpClient& http, const ClientConfig& config) {
+bool send_heartbeat(Outbox& outbox, HttpClient& http, const ClientConfig& config, const HeartbeatExtras& extras) {
     const OutboxStats s = outbox.stats();
     json::object beat{{"pending", s.pending},
                       {"last_seq", s.last_seq},
@@ -436,6 +437,9 @@ bool send_heartbeat(Outbox& outbox, HttpClient& http, const ClientConfig& config
     beat["oldest_pending_at"] = s.oldest_pending_at ? json::value(*s.oldest_pending_at) : json::value(nullptr);
     if (const auto last_sync = outbox.meta("last_sync_at")) beat["last_sync_at"] = *last_sync;
     if (!s.stream_id.empty()) beat["stream_id"] = s.stream_id;
+    if (const auto version = WatchlistCopy(outbox).info().version) beat["watchlist_version"] = *version;
+    if (const auto& l = extras.record_latency)
+        beat["record_latency_ms"] = json::object{{"p50", l->p50}, {"p99", l->p99}, {"count", l->count}};
     try {
         const auto res = http.request("POST", "/api/v1/devices/" + config.device.device_id + "/heartbeat",
                                       json::serialize(beat), config.token);
@@ -444,8 +448,20 @@ bool send_heartbeat(Outbox& outbox, HttpClient& http, const ClientConfig& config
             outbox.set_meta("drill", json::serialize(json::object{{"id", res.drill_id}, {"name", drill_name_text(res.drill_name)}}));
         else if (outbox.meta("drill"))
             outbox.erase_meta("drill");
+        // The answer says whether the centre takes records. "offline" is believed at once; "online" only
+        // for a terminal that has not reached the centre yet or has nothing to send (otherwise its next
+        // sync says, and a database away behind an online switch would make the banner flap).
+        if (res.status == 204 && !res.central.empty()) {
+            const std::string now_state = outbox.meta("central").value_or("unknown");
+            if (res.central == "offline" && now_state != "offline") outbox.set_meta("central", "offline");
+            if (res.central == "online" && now_state != "online" && (now_state == "unknown" || s.pending == 0))
+                outbox.set_meta("central", "online");
+        }
         return res.status == 204;
     } catch (const TransportError&) {
+        // A centre that cannot be reached is offline for the officer screen's banner, even with nothing
+        // to send (only a sync that gets records through says it is online again).
+        if (outbox.meta("central") != "offline") note_contact(outbox, "offline");
         return false;
     }
 }

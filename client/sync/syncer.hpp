@@ -68,8 +68,18 @@ void remember_limits(Outbox& outbox, const std::string& token_answer);
 
 SyncReport sync_once(Outbox& outbox, HttpClient& http, const ClientConfig& config, const SyncOptions& options);
 
-// Tells the centre this device's backlog. Returns false when it could not.
-bool send_heartbeat(Outbox& outbox, HttpClient& http, const ClientConfig& config);
+// What the daemon adds to its heartbeats beyond the outbox's own figures.
+struct HeartbeatExtras {
+    // The officers' record latency in whole milliseconds (rounded up) over a recent window.
+    struct Latency {
+        std::int64_t p50 = 0, p99 = 0, count = 0;
+    };
+    std::optional<Latency> record_latency;
+};
+
+// Tells the centre this device's backlog (and the watchlist copy's version). Returns false when it
+// could not. Keeps what the answer says of a drill covering this device (meta 'drill').
+bool send_heartbeat(Outbox& outbox, HttpClient& http, const ClientConfig& config, const HeartbeatExtras& extras = {});
 
 // Holds the data directory's sync lock while alive: one sync at a time per data directory, whether
 // it is the daemon's or a `sync --once` (which waits for its turn).

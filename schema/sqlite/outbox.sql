@@ -1,4 +1,4 @@
--- The checkpoint's durable outbox (SQLite, WAL, synchronous=FULL), version 2. Created by `init`;
+-- The checkpoint's durable outbox (SQLite, WAL, synchronous=FULL), version 3. Created by `init`;
 -- PRAGMA user_version records which version a data directory holds, and an older one is upgraded in
 -- place when it is opened.
 CREATE TABLE IF NOT EXISTS meta (
@@ -51,3 +51,28 @@ CREATE TABLE IF NOT EXISTS notices (
     code      TEXT    NOT NULL,
     message   TEXT    NOT NULL
 );
+
+-- Version 3: the watchlist as this terminal last pulled it from the centre (GET /api/v1/watchlist
+-- ?since=VERSION), so that `record` and the officer screen screen travellers at once, offline too.
+-- Two copies can sit side by side: meta 'watchlist_copy' names the live one, and a large change is
+-- built beside it in short transactions, then switched to in one, so that recording never waits long
+-- for the write lock. meta 'watchlist_version', 'watchlist_entries' and 'watchlist_checked_at' (the
+-- last pull that reached the centre) describe the live copy.
+CREATE TABLE IF NOT EXISTS watchlist (
+    copy_no  INTEGER NOT NULL,
+    entry_id TEXT    NOT NULL,
+    version  INTEGER NOT NULL,   -- the list version that added the entry
+    entry    TEXT    NOT NULL,   -- the entry as pulled (JSON)
+    PRIMARY KEY (copy_no, entry_id)
+) WITHOUT ROWID;
+
+-- How entries are found: by document ("UTO/L898902C3") and by person ("SURNAME|GIVEN NAMES|YYYY-MM-DD",
+-- in each spelling of core/watchlist_match). A key only narrows the search; the match is confirmed by
+-- core::match.
+CREATE TABLE IF NOT EXISTS watchlist_keys (
+    copy_no  INTEGER NOT NULL,
+    key      TEXT    NOT NULL,
+    entry_id TEXT    NOT NULL,
+    PRIMARY KEY (copy_no, key, entry_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS watchlist_keys_entry ON watchlist_keys (copy_no, entry_id);

@@ -268,7 +268,7 @@ TEST_F(OutboxTest, EachNewOutboxStartsAStreamOfItsOwnAndReopeningOrCreatingAgain
 
 TEST_F(OutboxTest, AFileFromANewerCheckpointIsRefused) {
     outbox.reset();
-    poke("PRAGMA user_version=3");
+    poke("PRAGMA user_version=4");
     EXPECT_THROW(Outbox{file()}, std::runtime_error);
 }
 
@@ -332,7 +332,7 @@ TEST_F(OutboxTest, AVersion1OutboxIsUpgradedInPlaceIntoTheLegacyStreamKeepingEve
     EXPECT_EQ(upgraded.import_lines("/data/old.jsonl", {line}, kDevice).at(0).first, ImportOutcome::already_recorded);
     {
         SQLite::Database db(old.string(), SQLite::OPEN_READONLY);
-        EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 2);
+        EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 3);
     }
     Outbox reopened(old);  // the upgrade happens once
     EXPECT_EQ(reopened.stats().last_seq, 5);
