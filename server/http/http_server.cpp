@@ -7,6 +7,7 @@
 #include "server/http/app.hpp"
 #include "server/http/authenticator.hpp"
 #include "server/http/connections.hpp"
+#include "server/http/db_bridge.hpp"
 #include "server/http/routes/routes.hpp"
 #include "server/http/session.hpp"
 #include "server/storage/migrations.hpp"
@@ -89,6 +90,26 @@ awaitable<void> ping_watchdog(std::chrono::milliseconds interval) {
     }
 }
 
+// The months of crossings get their partitions ahead of time (three months), checked at start and
+// every six hours, so that no row waits in the default partition. A failure is logged and tried again.
+awaitable<void> keep_partitions_ahead(Pool& pool) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+        try {
+            auto pending = http::on_db<std::vector<std::string>>(pool, [](Store& s) { return s.make_partitions_ahead(3); });
+            const auto made = co_await std::move(pending);
+            for (const auto& name : made)
+                common::log_event(spdlog::level::info, "partition_made", {{"partition", boost::json::string(name)}});
+        } catch (const std::exception& e) {
+            common::log_event(spdlog::level::warn, "partition_upkeep_failed", {{"error", e.what()}});
+        }
+        timer.expires_after(std::chrono::hours(6));
+        auto waiting = timer.async_wait(kTuple);
+        auto [ec] = co_await std::move(waiting);
+        if (ec) co_return;
+    }
+}
+
 }  // namespace
 
 int serve(const ServerConfig& config) {
@@ -120,6 +141,7 @@ int serve(const ServerConfig& config) {
     asio::co_spawn(ioc, http::routes::watch_central_state(services), log_if_failed("watch_central_state"));
     asio::co_spawn(ioc, http::routes::run_fleet(services), log_if_failed("run_fleet"));
     asio::co_spawn(ioc, http::routes::run_analyser(services), log_if_failed("run_analyser"));
+    asio::co_spawn(ioc, keep_partitions_ahead(pool), log_if_failed("keep_partitions_ahead"));
     if (const auto interval = common::watchdog_interval())
         asio::co_spawn(ioc, ping_watchdog(*interval), log_if_failed("ping_watchdog"));
     // Listening, migrations current: systemd may start what depends on the server (Type=notify).

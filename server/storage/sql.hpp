@@ -190,6 +190,13 @@ ORDER BY ingest_no
 LIMIT $9
 )SQL";
 
+// $1 months ahead: the monthly partitions of crossings from last month on that are missing (0008's
+// crossings_make_partitions moves into each what waited in the default partition).
+inline constexpr const char* kMakePartitionsAhead = R"SQL(
+SELECT made FROM crossings_make_partitions(((now() AT TIME ZONE 'UTC') - interval '1 month')::date,
+                                           ((now() AT TIME ZONE 'UTC') + make_interval(months => $1::int))::date) made
+)SQL";
+
 // --- reconcile -------------------------------------------------------------------------------------
 // A sequence number is accounted for when it is stored (crossing_seqs), or refused and quarantined (a
 // refused record is not lost); quarantined seqs outside 1..2^53-1 were unreadable and count for nothing.
@@ -200,8 +207,8 @@ LIMIT $9
 // $1 device, $2 stream. One reconcile of a stream at a time (another waits, then starts from its result).
 inline constexpr const char* kReconcileLock = "SELECT pg_advisory_xact_lock(736820195, hashtext($1 || '/' || $2))";
 
-// $1 device, $2 stream: the stream's progress brought up to date and saved. Returns scanned_to (the
-// highest seq accounted for), how many seqs the missing ranges hold, and how many seqs are quarantined
+// $1 device, $2 stream: the stream's progress brought up to date and saved. Returns the highest seq
+// accounted for, how many seqs the missing ranges hold, and how many seqs are quarantined
 // without being stored (all, and the open ones).
 inline constexpr const char* kReconcileAdvance = R"SQL(
 WITH prev AS (
@@ -238,19 +245,24 @@ WITH prev AS (
     WHERE q.device_id = $1 AND q.stream_id = $2 AND q.seq BETWEEN 1 AND 9007199254740991
       AND NOT EXISTS (SELECT 1 FROM crossing_seqs c WHERE c.device_id = $1 AND c.stream_id = $2 AND c.seq = q.seq)
 )
-SELECT saved.scanned_to,
-       (SELECT coalesce(sum(upper(r) - lower(r)), 0) FROM unnest(saved.missing) r),
+SELECT top.max_seq,
+       (SELECT coalesce(sum(upper(r) - lower(r)), 0) FROM unnest(saved.missing) r WHERE upper(r) <= top.max_seq),
        (SELECT count(DISTINCT seq) FROM quarantined),
        (SELECT count(DISTINCT seq) FROM quarantined WHERE open)
-FROM saved
+FROM saved, LATERAL (
+    -- Seqs missing at the top (deleted since they were scanned) are above the highest accounted for.
+    SELECT CASE WHEN NOT isempty(saved.missing) AND upper(saved.missing) = saved.scanned_to + 1
+                THEN (SELECT lower(r) FROM unnest(saved.missing) r ORDER BY lower(r) DESC LIMIT 1) - 1
+                ELSE saved.scanned_to END AS max_seq
+) top
 )SQL";
 
-// $1 device, $2 stream, $3 at most this many, $4 only ranges starting after this seq: the missing
-// ranges kReconcileAdvance saved, inclusive.
+// $1 device, $2 stream, $3 at most this many, $4 only ranges starting after this seq, $5 the highest
+// seq accounted for: the missing ranges kReconcileAdvance saved, inclusive, below $5.
 inline constexpr const char* kReconcileRanges = R"SQL(
 SELECT lower(r), upper(r) - 1
 FROM stream_progress, unnest(missing) r
-WHERE device_id = $1 AND stream_id = $2 AND lower(r) > $4
+WHERE device_id = $1 AND stream_id = $2 AND lower(r) > $4 AND upper(r) <= $5
 ORDER BY lower(r)
 LIMIT $3
 )SQL";

@@ -320,6 +320,14 @@ std::vector<CrossingRow> Store::list_crossings(const CrossingFilter& f) {
     return rows;
 }
 
+std::vector<std::string> Store::make_partitions_ahead(int months_ahead) {
+    pqxx::work tx(impl_->conn);
+    std::vector<std::string> made;
+    for (const auto& r : tx.exec_params(sql::kMakePartitionsAhead, months_ahead)) made.push_back(r[0].as<std::string>());
+    tx.commit();
+    return made;
+}
+
 Reconciliation Store::reconcile(const std::string& device_id, const std::string& stream_id, std::size_t max_ranges,
                                 std::int64_t after_seq) {
     pqxx::work tx(impl_->conn);
@@ -337,7 +345,7 @@ Reconciliation Store::reconcile(const std::string& device_id, const std::string&
     rec.received = rec.max_seq - missing - quarantined_all;
     // One more than asked for tells whether the answer is complete.
     for (const auto& r : tx.exec_prepared("reconcile_ranges", device_id, stream_id,
-                                          static_cast<std::int64_t>(max_ranges) + 1, after_seq))
+                                          static_cast<std::int64_t>(max_ranges) + 1, after_seq, rec.max_seq))
         rec.missing.emplace_back(r[0].as<std::int64_t>(), r[1].as<std::int64_t>());
     if (rec.missing.size() > max_ranges) {
         rec.missing.resize(max_ranges);
