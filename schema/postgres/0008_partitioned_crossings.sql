@@ -208,6 +208,17 @@ $$;
 CREATE TRIGGER crossings_keys_after_insert AFTER INSERT ON crossings
     REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION crossings_keys_on_insert();
 
+-- TRUNCATE crossings (a test bench, a training database emptied) empties the keys and reconcile's
+-- memory with it: no key may outlive its row.
+CREATE FUNCTION crossings_keys_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    TRUNCATE crossing_ids, crossing_seqs, stream_progress;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER crossings_keys_after_truncate AFTER TRUNCATE ON crossings
+    FOR EACH STATEMENT EXECUTE FUNCTION crossings_keys_truncate();
+
 -- 9. Reconcile's memory of the streams that have rows, so that no reconcile scans a long history.
 INSERT INTO stream_progress (device_id, stream_id, scanned_to, missing)
 SELECT device_id, stream_id, max(seq),

@@ -176,6 +176,17 @@ TEST_F(Partitioned, ARowDeletedByHandIsMissingAgainForReconcile) {
     EXPECT_EQ(after.received, 5);
 }
 
+TEST_F(Partitioned, TruncatingCrossingsEmptiesTheKeysSoThatTheSameRecordsStoreAgain) {
+    const auto x = make_crossing("KAK-01", 1);
+    ASSERT_EQ(store->insert_crossings({&x}).front(), InsertStatus::stored);
+    store->reconcile("KAK-01", "", 10);
+    run("TRUNCATE crossings");
+    EXPECT_EQ(scalar("SELECT (SELECT count(*) FROM crossing_ids) + (SELECT count(*) FROM crossing_seqs) + "
+                     "(SELECT count(*) FROM stream_progress)"),
+              0);
+    EXPECT_EQ(store->insert_crossings({&x}).front(), InsertStatus::stored);
+}
+
 // Under Citus every unique index of a distributed table includes its distribution column: device_id
 // for crossings, crossing_seqs and stream_progress, id for crossing_ids (docs/citus.md).
 struct Distributed {
