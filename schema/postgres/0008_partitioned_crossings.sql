@@ -164,7 +164,7 @@ CREATE INDEX crossings_checkpoint_idx ON crossings (checkpoint_id, ingest_no);  
 CREATE INDEX crossings_device_idx ON crossings (device_id, ingest_no);            -- listing by device
 CREATE INDEX crossings_ingest_no_idx ON crossings (ingest_no);                    -- listing, analyser, fleet
 CREATE INDEX crossings_id_idx ON crossings (id);                                  -- a crossing by id (duplicates, alerts)
-CREATE INDEX crossings_occurred_at_idx ON crossings USING brin (occurred_at);      -- a day or an hour of a month
+CREATE INDEX crossings_occurred_at_idx ON crossings (occurred_at);                  -- a day or an hour: daily report, fleet, listing by time
 
 -- 8. The keys follow the rows when rows are deleted or their keys changed by hand. A deleted seq at or
 -- below a stream's scanned_to is missing again, so that reconcile names it.
