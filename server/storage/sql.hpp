@@ -192,6 +192,8 @@ LIMIT $9
 
 // $1 months ahead: the monthly partitions of crossings from last month on that are missing (0008's
 // crossings_make_partitions moves into each what waited in the default partition).
+// Held while making them: two servers starting together do not race to create the same month.
+inline constexpr const char* kPartitionUpkeepLock = "SELECT pg_advisory_xact_lock(736820196)";
 inline constexpr const char* kMakePartitionsAhead = R"SQL(
 SELECT made FROM crossings_make_partitions(((now() AT TIME ZONE 'UTC') - interval '1 month')::date,
                                            ((now() AT TIME ZONE 'UTC') + make_interval(months => $1::int))::date) made

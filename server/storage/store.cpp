@@ -322,6 +322,7 @@ std::vector<CrossingRow> Store::list_crossings(const CrossingFilter& f) {
 
 std::vector<std::string> Store::make_partitions_ahead(int months_ahead) {
     pqxx::work tx(impl_->conn);
+    tx.exec(sql::kPartitionUpkeepLock);
     std::vector<std::string> made;
     for (const auto& r : tx.exec_params(sql::kMakePartitionsAhead, months_ahead)) made.push_back(r[0].as<std::string>());
     tx.commit();
