@@ -27,6 +27,7 @@
 #   BORDERLOG_BENCH_JSON         also write the figures as one JSON object to this file
 #   BORDERLOG_BENCH_ENFORCE=1    exit 1 when a roadmap target is missed (default: report only)
 #   BORDERLOG_BENCH_KEEP=1       keep the temporary folder (logs, data) instead of deleting it
+#   BORDERLOG_BENCH_LIVEZ_SECONDS length of each /livez run of step D (default 5; 0 skips D)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -42,11 +43,13 @@ SERVER_ARGS=${BORDERLOG_BENCH_SERVER_ARGS:-}
 JSON_OUT=${BORDERLOG_BENCH_JSON:-}
 ENFORCE=${BORDERLOG_BENCH_ENFORCE:-0}
 KEEP=${BORDERLOG_BENCH_KEEP:-0}
+LIVEZ_SECONDS=${BORDERLOG_BENCH_LIVEZ_SECONDS:-5}
 ADMIN_URL="" DB_NAME="" DB_URL=""
 
 # The roadmap's targets (reported, not required unless BORDERLOG_BENCH_ENFORCE=1).
 TARGET_INGEST=3.0  # single-record ingest ÷ pgbench single-row inserts with 8 clients
 TARGET_DRAIN=0.6   # backlog drain ÷ psql \copy
+TARGET_RSS_MB=150  # the server's peak resident memory under the ingest load of A and B
 
 COLUMNS_SQL="id, device_id, seq, checkpoint_id, lane, direction, occurred_at, officer_id, document_type, \
 document_number, issuing_country, nationality, surname, given_names, birth_date, sex, expiry_date, \
@@ -170,6 +173,7 @@ http_status() (
     echo "${line:-000}"
 )
 
+http_status_at() ( PORT=$1; http_status "$2" )  # PORT PATH: the same, on another port
 q() { "$PSQL" -X -q -v ON_ERROR_STOP=1 -d "$DB_URL" "$@"; }
 scalar() { q -At -c "$1"; }
 # Empties crossings and flushes dirty pages, so each measured run starts from the same state.
@@ -494,6 +498,46 @@ SERVER_ERRORS=$(grep -c '"level":"\(error\|err\|critical\)"' "$WORK/server.log" 
 SERVER_WARNINGS=$(grep -c '"level":"warn' "$WORK/server.log" || true)
 
 # ---------------------------------------------------------------------------------------------------
+# D. /livez throughput beside nginx answering a fixed body, both loaded by wrk (2 threads, 64
+# connections) for LIVEZ_SECONDS each: what the server's HTTP layer costs over a minimal one.
+LIVEZ_RATE="-" NGINX_RATE="-" R_LIVEZ="-"
+NGINX_BIN=$(command -v nginx || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true)
+wrk_rate() { "$(command -v wrk)" -t2 -c64 -d"${LIVEZ_SECONDS}s" "$1" 2>&1 | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p'; }
+if [ "$LIVEZ_SECONDS" -gt 0 ] && command -v wrk >/dev/null && [ -n "$NGINX_BIN" ]; then
+    NGINX_PORT=$(free_port)
+    mkdir -p "$WORK/nginx/tmp" && chmod 755 "$WORK" "$WORK/nginx" && chmod 777 "$WORK/nginx/tmp"
+    cat >"$WORK/nginx/nginx.conf" <<CONF
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 256; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/nginx/tmp/body;
+    proxy_temp_path $WORK/nginx/tmp/proxy;
+    fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
+    uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
+    scgi_temp_path $WORK/nginx/tmp/scgi;
+    server { listen 127.0.0.1:$NGINX_PORT; location = /livez { default_type text/plain; return 200 "ok\n"; } }
+}
+CONF
+    "$NGINX_BIN" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' >>"$WORK/nginx/error.log" 2>&1 &
+    NGINX_PID=$!
+    for _ in $(seq 1 100); do [ "$(http_status_at "$NGINX_PORT" /livez)" = 200 ] && break; sleep 0.05; done
+    log "D: /livez of the server and of nginx (fixed answer), wrk 2 threads 64 connections, ${LIVEZ_SECONDS}s each"
+    LIVEZ_RATE=$(calc "$(wrk_rate "http://127.0.0.1:$PORT/livez")" 1)
+    NGINX_RATE=$(calc "$(wrk_rate "http://127.0.0.1:$NGINX_PORT/livez")" 1)
+    kill -TERM "$NGINX_PID" 2>/dev/null; wait "$NGINX_PID" 2>/dev/null || true
+    R_LIVEZ=$(calc "$LIVEZ_RATE / $NGINX_RATE")
+    log "D: server $LIVEZ_RATE req/s, nginx $NGINX_RATE req/s"
+else
+    log "D: skipped (BORDERLOG_BENCH_LIVEZ_SECONDS=0, or wrk or nginx missing: deploy/install-deps.sh)"
+fi
+
+# E. The server's peak resident memory (VmHWM) since it started: it has carried A's and B's loads.
+RSS_MB=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status" 2>/dev/null || echo "?")
+
+# ---------------------------------------------------------------------------------------------------
 # Summary.
 PGB8_RATE=$(mean "${PGB8_RATES[@]}") PGBN_RATE=$(mean "${PGBN_RATES[@]}") INGEST_RATE=$(mean "${ING_RATES[@]}")
 DRAIN_RATE=$(mean "${DRAIN_RATES[@]}") COPY_RATE=$(mean "${COPY_RATES[@]}")
@@ -520,6 +564,11 @@ ratio_row() { printf '%-40s %6s   %-8s %-13s %s\n' "$@"; }
     row "B  psql \\copy of the same $TOTAL rows" "$COPY_RATE" "$(list "${COPY_RATES[@]}")  (seconds: $(list "${COPY_SECS[@]}"))"
     row "B  backlog drain $BACKLOG_DEVICES × $BACKLOG_RECORDS, parallel sync --once" "$DRAIN_RATE" \
         "$(list "${DRAIN_RATES[@]}")  (seconds: $(list "${DRAIN_SECS[@]}"))"
+    row "D  server GET /livez, wrk 64 connections (req/s)" "$LIVEZ_RATE" ""
+    row "D  nginx fixed answer, same load (req/s)" "$NGINX_RATE" ""
+    row "E  server peak RSS (VmHWM) after A and B, MB" "$RSS_MB" "target <= $TARGET_RSS_MB MB"
+    row "C  record at the checkpoint, in-process p99: see bench/booth.sh (the officer screen's step)" "" ""
+    row "not yet measured here: thundering herd 200 × 1,000; lookups at 10 M rows; flat 0 → 10 M" "" "(docs/benchmarks.md)"
     echo
     if [ -n "$PG_DIR" ]; then
         echo "CPU ms per row, postgres/server/client, per round:"
@@ -535,6 +584,7 @@ ratio_row() { printf '%-40s %6s   %-8s %-13s %s\n' "$@"; }
         "$(ratios "$(list "${ING_RATES[@]}")" "$(list "${PGB8_RATES[@]}")")"
     [ "$CONNECTIONS" = 8 ] || ratio_row "ingest ÷ pgbench $CONNECTIONS clients" "$R_INGEST_N" "-" "" \
         "$(ratios "$(list "${ING_RATES[@]}")" "$(list "${PGBN_RATES[@]}")")"
+    ratio_row "server /livez ÷ nginx fixed answer" "$R_LIVEZ" "-" "" ""
     ratio_row "backlog drain ÷ psql \\copy" "$R_DRAIN" ">= $TARGET_DRAIN" "$V_DRAIN" \
         "$(ratios "$(list "${DRAIN_RATES[@]}")" "$(list "${COPY_RATES[@]}")")"
     [ "$SERVER_ERRORS$SERVER_WARNINGS" = 00 ] ||

@@ -3,9 +3,11 @@
 #include "server/http/server_config.hpp"
 
 #include "common/log.hpp"
+#include "common/systemd_notify.hpp"
 #include "server/http/app.hpp"
 #include "server/http/authenticator.hpp"
 #include "server/http/connections.hpp"
+#include "server/http/db_bridge.hpp"
 #include "server/http/routes/routes.hpp"
 #include "server/http/session.hpp"
 #include "server/storage/migrations.hpp"
@@ -75,6 +77,39 @@ awaitable<void> drain(tcp::acceptor& acceptor, http::App& app, http::ConnectionT
         common::log_event(spdlog::level::warn, "drain_timeout", {{"open_connections", registry.size()}});
 }
 
+// WATCHDOG=1 to systemd from the event loop, every half of WatchdogSec: a loop that stops turning
+// stops the pings, and systemd restarts the server. Nothing when systemd asked for no watchdog.
+awaitable<void> ping_watchdog(std::chrono::milliseconds interval) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+        common::notify_systemd("WATCHDOG=1");
+        timer.expires_after(interval);
+        auto waiting = timer.async_wait(kTuple);
+        auto [ec] = co_await std::move(waiting);
+        if (ec) co_return;
+    }
+}
+
+// The months of crossings get their partitions ahead of time (three months), checked at start and
+// every six hours, so that no row waits in the default partition. A failure is logged and tried again.
+awaitable<void> keep_partitions_ahead(Pool& pool) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+        try {
+            auto pending = http::on_db<std::vector<std::string>>(pool, [](Store& s) { return s.make_partitions_ahead(3); });
+            const auto made = co_await std::move(pending);
+            for (const auto& name : made)
+                common::log_event(spdlog::level::info, "partition_made", {{"partition", boost::json::string(name)}});
+        } catch (const std::exception& e) {
+            common::log_event(spdlog::level::warn, "partition_upkeep_failed", {{"error", e.what()}});
+        }
+        timer.expires_after(std::chrono::hours(6));
+        auto waiting = timer.async_wait(kTuple);
+        auto [ec] = co_await std::move(waiting);
+        if (ec) co_return;
+    }
+}
+
 }  // namespace
 
 int serve(const ServerConfig& config) {
@@ -107,11 +142,17 @@ int serve(const ServerConfig& config) {
     asio::co_spawn(ioc, http::routes::run_fleet(services), log_if_failed("run_fleet"));
     asio::co_spawn(ioc, http::routes::run_analyser(services), log_if_failed("run_analyser"));
     asio::co_spawn(ioc, http::routes::run_drills(services), log_if_failed("run_drills"));
+    asio::co_spawn(ioc, keep_partitions_ahead(pool), log_if_failed("keep_partitions_ahead"));
+    if (const auto interval = common::watchdog_interval())
+        asio::co_spawn(ioc, ping_watchdog(*interval), log_if_failed("ping_watchdog"));
+    // Listening, migrations current: systemd may start what depends on the server (Type=notify).
+    common::notify_systemd("READY=1");
 
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
         common::log_event(spdlog::level::info, "shutdown_requested", {{"signal", signal}});
+        common::notify_systemd("STOPPING=1");
         asio::co_spawn(acceptor_strand, drain(acceptor, app, registry, config.drain_timeout),
                        [&](std::exception_ptr) { ioc.stop(); });
     });

@@ -6,48 +6,96 @@ namespace borderlog::server::sql {
 
 // Every transaction that stores crossings pins this, whatever the database or role default: an answer
 // "stored" is sent only after a COMMIT that is durable.
-inline constexpr const char* kDurableCommit = "SET LOCAL synchronous_commit = on";
+// It also tells the key trigger of crossings (0008) that the server writes the rows' keys itself, in
+// the statement that stores them.
+inline constexpr const char* kDurableCommit =
+    "SET LOCAL synchronous_commit = on; SET LOCAL borderlog.keys_given = on";
+// For transactions that only keep a summary of committed data (reconcile's progress): losing the
+// last one in a crash loses nothing that is not rebuilt from the rows.
+inline constexpr const char* kRelaxedCommit = "SET LOCAL synchronous_commit = off";
 
 // Around each crossing stored alone, so that one PostgreSQL refuses fails without the others.
 inline constexpr const char* kSavepoint = "SAVEPOINT one_crossing";
 inline constexpr const char* kReleaseSavepoint = "RELEASE SAVEPOINT one_crossing";
 inline constexpr const char* kRollbackToSavepoint = "ROLLBACK TO SAVEPOINT one_crossing";
 
-// $1: a JSON array of rows (see Store::ingest). Rows that collide with an existing id or (device_id,
-// stream_id, seq) are skipped; the statement returns the ids it inserted. A quarantined record that is
-// now stored (carried over into a new stream, or sent again after a fix) leaves the quarantine.
-inline constexpr const char* kInsertCrossings = R"SQL(
-WITH ins AS (
+// --- ingest -----------------------------------------------------------------------------------------
+// A transaction's crossings are first copied (COPY, see kStagingColumns) into this per-connection
+// temporary table, then stored by one statement. Temporary: no WAL, emptied at every commit.
+inline constexpr const char* kCreateStaging = R"SQL(
+CREATE TEMPORARY TABLE IF NOT EXISTS crossings_staging (
+    ord int NOT NULL, lead boolean NOT NULL,
+    id uuid, device_id text, stream_id text, seq bigint, checkpoint_id text, lane text, direction text,
+    occurred_at timestamptz, officer_id text, document_type text, document_number text, issuing_country text,
+    nationality text, surname text, given_names text, birth_date date, sex text, expiry_date date,
+    transport_mode text, vehicle_plate text, recorded_offline boolean, flags text[], paper_ref text, record jsonb
+) ON COMMIT DELETE ROWS
+)SQL";
+inline constexpr const char* kStagingTable = "crossings_staging";
+// The order in which Store writes each staged row. `lead`: the first row of the request with its id and
+// the first with its (device, stream, seq); only leads are inserted, the others are answered by comparison.
+inline constexpr const char* kStagingColumns[] = {
+    "ord", "lead", "id", "device_id", "stream_id", "seq", "checkpoint_id", "lane", "direction", "occurred_at",
+    "officer_id", "document_type", "document_number", "issuing_country", "nationality", "surname", "given_names",
+    "birth_date", "sex", "expiry_date", "transport_mode", "vehicle_plate", "recorded_offline", "flags", "paper_ref",
+    "record"};
+// Rows of an earlier attempt in the same transaction (each crossing alone, in savepoints).
+inline constexpr const char* kClearStaging = "DELETE FROM crossings_staging";
+
+// Stores the staged leads whose id and (device, stream, seq) are both free: the keys first (ON CONFLICT
+// DO NOTHING: a taken key skips the row), then the row. Keys are taken in one order (ids, then seqs,
+// each sorted), so that two transactions never wait on each other in a circle. Returns one row per
+// stored crossing (its ord), and one per id taken whose seq was not free (`orphan`, to be given back).
+// A quarantined record that is now stored (carried over into a new stream, or sent again after a fix)
+// leaves the quarantine.
+inline constexpr const char* kIngestStaged = R"SQL(
+WITH ids AS (
+    INSERT INTO crossing_ids (id, device_id, occurred_at)
+    SELECT id, device_id, occurred_at FROM crossings_staging WHERE lead ORDER BY id
+    ON CONFLICT DO NOTHING
+    RETURNING id
+), seqs AS (
+    INSERT INTO crossing_seqs (device_id, stream_id, seq, id)
+    SELECT s.device_id, s.stream_id, s.seq, s.id FROM crossings_staging s JOIN ids USING (id)
+    WHERE s.lead ORDER BY s.device_id, s.stream_id, s.seq
+    ON CONFLICT DO NOTHING
+    RETURNING id
+), ins AS (
     INSERT INTO crossings (id, device_id, stream_id, seq, checkpoint_id, lane, direction, occurred_at, officer_id,
                            document_type, document_number, issuing_country, nationality, surname, given_names,
                            birth_date, sex, expiry_date, transport_mode, vehicle_plate, recorded_offline, flags,
                            paper_ref, record)
-    SELECT r.id, r.device_id, r.stream_id, r.seq, r.checkpoint_id, r.lane, r.direction, r.occurred_at, r.officer_id,
-           r.document_type, r.document_number, r.issuing_country, r.nationality, r.surname, r.given_names,
-           r.birth_date, r.sex, r.expiry_date, r.transport_mode, r.vehicle_plate, r.recorded_offline, r.flags,
-           r.paper_ref, r.record
-    FROM jsonb_to_recordset($1::jsonb) AS r(
-           id uuid, device_id text, stream_id text, seq bigint, checkpoint_id text, lane text, direction text,
-           occurred_at timestamptz, officer_id text, document_type text, document_number text,
-           issuing_country text, nationality text, surname text, given_names text, birth_date date, sex text,
-           expiry_date date, transport_mode text, vehicle_plate text, recorded_offline boolean, flags text[],
-           paper_ref text, record jsonb)
-    ON CONFLICT DO NOTHING
+    SELECT s.id, s.device_id, s.stream_id, s.seq, s.checkpoint_id, s.lane, s.direction, s.occurred_at, s.officer_id,
+           s.document_type, s.document_number, s.issuing_country, s.nationality, s.surname, s.given_names,
+           s.birth_date, s.sex, s.expiry_date, s.transport_mode, s.vehicle_plate, s.recorded_offline, s.flags,
+           s.paper_ref, s.record
+    FROM crossings_staging s JOIN seqs USING (id)
+    WHERE s.lead
+    ORDER BY s.ord
     RETURNING id, device_id
 ), released AS (
     UPDATE rejected_records q SET released_at = now(), released_by = 'ingest', release_result = 'stored'
     FROM ins
     WHERE q.released_at IS NULL AND q.record_id = ins.id::text AND q.device_id = ins.device_id
 )
-SELECT id::text FROM ins
+SELECT s.ord, NULL::text FROM crossings_staging s JOIN ins USING (id) WHERE s.lead
+UNION ALL
+SELECT NULL, ids.id::text FROM ids WHERE NOT EXISTS (SELECT 1 FROM seqs WHERE seqs.id = ids.id)
 )SQL";
 
-// $1: the same JSON array. For each position (from 1) whose id is stored, whether the stored content
-// is that row's content.
-inline constexpr const char* kCompareStored = R"SQL(
-SELECT e.ord, c.record = e.item -> 'record'
-FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(item, ord)
-JOIN crossings c ON c.id = (e.item ->> 'id')::uuid
+// $1: the orphans of kIngestStaged, as a JSON array of ids.
+inline constexpr const char* kForgetOrphanIds = R"SQL(
+DELETE FROM crossing_ids WHERE id IN (SELECT (jsonb_array_elements_text($1::jsonb))::uuid)
+)SQL";
+
+// $1: the ords of the staged rows not stored. For each, whether its id is stored, and whether the stored
+// record is its content (NULL when the row is gone while its key stays, as after retention).
+inline constexpr const char* kCompareStaged = R"SQL(
+SELECT s.ord, k.id IS NOT NULL, c.record = s.record
+FROM crossings_staging s
+LEFT JOIN crossing_ids k ON k.id = s.id
+LEFT JOIN crossings c ON c.id = k.id AND c.occurred_at = k.occurred_at
+WHERE s.ord IN (SELECT (jsonb_array_elements_text($1::jsonb))::int)
 )SQL";
 
 // $1: a JSON array of refused records (see RefusedRecord). The same record refused again counts one
@@ -70,18 +118,79 @@ ON CONFLICT (device_id) DO UPDATE SET
     clock_offset_ms = EXCLUDED.clock_offset_ms, clock_offset_at = EXCLUDED.clock_offset_at
 )SQL";
 
-inline constexpr const char* kListCrossings = R"SQL(
+// The listing, ordered by ingest_no (the cursor). One statement per leading filter, so that each runs
+// on the index made for it whatever the other filters, and none falls to a plan that scans: by document
+// number ((document_number, issuing_country, occurred_at)), by device ((device_id, ingest_no)), by
+// checkpoint ((checkpoint_id, ingest_no)), else by ingest_no alone. The time bounds are always given
+// (-infinity / infinity when absent), so that they prune the months. Run unprepared: each is planned
+// for its values. $1 checkpoint, $2 device, $3 direction, $4 doc_country, $5 doc_number, $6 from,
+// $7 to, $8 after, $9 limit, $10 synthetic records: exclude | include | only.
+inline constexpr const char* kListCrossingsByDocument = R"SQL(
 SELECT ingest_no, record::text,
        to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
        stream_id, array_to_json(flags)::text
 FROM crossings
-WHERE ($1::text IS NULL OR checkpoint_id = $1)
+WHERE document_number = $5
+  AND ($1::text IS NULL OR checkpoint_id = $1)
   AND ($2::text IS NULL OR device_id = $2)
   AND ($3::text IS NULL OR direction = $3)
   AND ($4::text IS NULL OR issuing_country = $4)
   AND ($5::text IS NULL OR document_number = $5)
-  AND ($6::timestamptz IS NULL OR occurred_at >= $6)
-  AND ($7::timestamptz IS NULL OR occurred_at < $7)
+  AND occurred_at >= $6::timestamptz AND occurred_at < $7::timestamptz
+  AND ingest_no > $8
+  AND ($10::text = 'include' OR
+       ('synthetic' = ANY (flags) OR coalesce(record -> 'flags' ? 'synthetic', false)) = ($10::text = 'only'))
+ORDER BY ingest_no
+LIMIT $9
+)SQL";
+inline constexpr const char* kListCrossingsByDevice = R"SQL(
+SELECT ingest_no, record::text,
+       to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       stream_id, array_to_json(flags)::text
+FROM crossings
+WHERE device_id = $2
+  AND ($1::text IS NULL OR checkpoint_id = $1)
+  AND ($2::text IS NULL OR device_id = $2)
+  AND ($3::text IS NULL OR direction = $3)
+  AND ($4::text IS NULL OR issuing_country = $4)
+  AND ($5::text IS NULL OR document_number = $5)
+  AND occurred_at >= $6::timestamptz AND occurred_at < $7::timestamptz
+  AND ingest_no > $8
+  AND ($10::text = 'include' OR
+       ('synthetic' = ANY (flags) OR coalesce(record -> 'flags' ? 'synthetic', false)) = ($10::text = 'only'))
+ORDER BY ingest_no
+LIMIT $9
+)SQL";
+inline constexpr const char* kListCrossingsByCheckpoint = R"SQL(
+SELECT ingest_no, record::text,
+       to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       stream_id, array_to_json(flags)::text
+FROM crossings
+WHERE checkpoint_id = $1
+  AND ($1::text IS NULL OR checkpoint_id = $1)
+  AND ($2::text IS NULL OR device_id = $2)
+  AND ($3::text IS NULL OR direction = $3)
+  AND ($4::text IS NULL OR issuing_country = $4)
+  AND ($5::text IS NULL OR document_number = $5)
+  AND occurred_at >= $6::timestamptz AND occurred_at < $7::timestamptz
+  AND ingest_no > $8
+  AND ($10::text = 'include' OR
+       ('synthetic' = ANY (flags) OR coalesce(record -> 'flags' ? 'synthetic', false)) = ($10::text = 'only'))
+ORDER BY ingest_no
+LIMIT $9
+)SQL";
+inline constexpr const char* kListCrossingsInOrder = R"SQL(
+SELECT ingest_no, record::text,
+       to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       stream_id, array_to_json(flags)::text
+FROM crossings
+WHERE true
+  AND ($1::text IS NULL OR checkpoint_id = $1)
+  AND ($2::text IS NULL OR device_id = $2)
+  AND ($3::text IS NULL OR direction = $3)
+  AND ($4::text IS NULL OR issuing_country = $4)
+  AND ($5::text IS NULL OR document_number = $5)
+  AND occurred_at >= $6::timestamptz AND occurred_at < $7::timestamptz
   AND ingest_no > $8
   AND ($10::text = 'include' OR
        ('synthetic' = ANY (flags) OR coalesce(record -> 'flags' ? 'synthetic', false)) = ($10::text = 'only'))
@@ -89,33 +198,82 @@ ORDER BY ingest_no
 LIMIT $9
 )SQL";
 
-// Reconcile counts a sequence number as accounted for when it is stored, or refused and quarantined (a
-// refused record is not lost). Quarantined seqs outside 1..2^53-1 were unreadable and count for nothing.
-// $1 device, $2 stream: stored, quarantined only, highest and lowest seq accounted for.
-inline constexpr const char* kReconcileSummary = R"SQL(
-SELECT (SELECT count(*) FROM crossings WHERE device_id = $1 AND stream_id = $2),
-       (SELECT count(DISTINCT q.seq) FROM rejected_records q
-         WHERE q.device_id = $1 AND q.stream_id = $2 AND q.released_at IS NULL
-           AND q.seq BETWEEN 1 AND 9007199254740991
-           AND NOT EXISTS (SELECT 1 FROM crossings c WHERE c.device_id = $1 AND c.stream_id = $2 AND c.seq = q.seq)),
-       coalesce(max(seq), 0), coalesce(min(seq), 0)
-FROM (SELECT seq FROM crossings WHERE device_id = $1 AND stream_id = $2
-      UNION ALL
-      SELECT seq FROM rejected_records
-       WHERE device_id = $1 AND stream_id = $2 AND seq BETWEEN 1 AND 9007199254740991) accounted
+// $1 months ahead: the monthly partitions of crossings from last month on that are missing (0008's
+// crossings_make_partitions moves into each what waited in the default partition).
+// Held while making them: two servers starting together do not race to create the same month.
+inline constexpr const char* kPartitionUpkeepLock = "SELECT pg_advisory_xact_lock(736820196)";
+inline constexpr const char* kMakePartitionsAhead = R"SQL(
+SELECT made FROM crossings_make_partitions(((now() AT TIME ZONE 'UTC') - interval '1 month')::date,
+                                           ((now() AT TIME ZONE 'UTC') + make_interval(months => $1::int))::date) made
 )SQL";
 
-// Runs of sequence numbers neither stored nor quarantined, between those that are, starting after $4;
-// at most $3 of them.
-inline constexpr const char* kReconcileGaps = R"SQL(
-SELECT seq + 1, next_seq - 1
-FROM (SELECT seq, lead(seq) OVER (ORDER BY seq) AS next_seq
-      FROM (SELECT seq FROM crossings WHERE device_id = $1 AND stream_id = $2
-            UNION
-            SELECT seq FROM rejected_records
-             WHERE device_id = $1 AND stream_id = $2 AND seq BETWEEN 1 AND 9007199254740991) accounted) s
-WHERE next_seq > seq + 1 AND seq + 1 > $4
-ORDER BY seq
+// --- reconcile -------------------------------------------------------------------------------------
+// A sequence number is accounted for when it is stored (crossing_seqs), or refused and quarantined (a
+// refused record is not lost); quarantined seqs outside 1..2^53-1 were unreadable and count for nothing.
+// stream_progress remembers, per stream, up to where every seq is accounted for but the missing ranges
+// it names. A reconcile looks again only at those ranges and at the seqs above: its cost follows the
+// gaps and what arrived since the last reconcile, never the stream's history.
+
+// $1 device, $2 stream. One reconcile of a stream at a time (another waits, then starts from its result).
+inline constexpr const char* kReconcileLock = "SELECT pg_advisory_xact_lock(736820195, hashtext($1 || '/' || $2))";
+
+// $1 device, $2 stream: the stream's progress brought up to date and saved. Returns the highest seq
+// accounted for, how many seqs the missing ranges hold, and how many seqs are quarantined
+// without being stored (all, and the open ones).
+inline constexpr const char* kReconcileAdvance = R"SQL(
+WITH prev AS (
+    SELECT coalesce((SELECT scanned_to FROM stream_progress WHERE device_id = $1 AND stream_id = $2), 0) AS scanned_to,
+           coalesce((SELECT missing FROM stream_progress WHERE device_id = $1 AND stream_id = $2),
+                    '{}'::int8multirange) AS missing
+), filled AS (
+    SELECT c.seq FROM prev, unnest(prev.missing) g
+    JOIN crossing_seqs c ON c.device_id = $1 AND c.stream_id = $2 AND c.seq >= lower(g) AND c.seq < upper(g)
+    UNION ALL
+    SELECT q.seq FROM prev, unnest(prev.missing) g
+    JOIN rejected_records q ON q.device_id = $1 AND q.stream_id = $2
+                           AND coalesce(q.seq, -1) >= lower(g) AND coalesce(q.seq, -1) < upper(g)
+), above AS (
+    SELECT c.seq FROM prev JOIN crossing_seqs c ON c.device_id = $1 AND c.stream_id = $2 AND c.seq > prev.scanned_to
+    UNION ALL
+    SELECT q.seq FROM prev JOIN rejected_records q ON q.device_id = $1 AND q.stream_id = $2
+                                                 AND coalesce(q.seq, -1) > prev.scanned_to
+                                                 AND q.seq <= 9007199254740991
+), next AS (
+    SELECT greatest(prev.scanned_to, (SELECT max(seq) FROM above)) AS scanned_to,
+           (prev.missing - coalesce((SELECT range_agg(int8range(seq, seq + 1)) FROM filled), '{}'::int8multirange))
+           + (int8multirange(int8range(prev.scanned_to + 1, coalesce((SELECT max(seq) FROM above), prev.scanned_to) + 1))
+              - coalesce((SELECT range_agg(int8range(seq, seq + 1)) FROM above), '{}'::int8multirange)) AS missing
+    FROM prev
+), saved AS (
+    INSERT INTO stream_progress AS p (device_id, stream_id, scanned_to, missing, updated_at)
+    SELECT $1, $2, scanned_to, missing, now() FROM next
+    ON CONFLICT (device_id, stream_id) DO UPDATE
+        SET scanned_to = EXCLUDED.scanned_to, missing = EXCLUDED.missing, updated_at = EXCLUDED.updated_at
+    RETURNING scanned_to, missing
+), quarantined AS (
+    SELECT DISTINCT q.seq, q.released_at IS NULL AS open FROM rejected_records q
+    WHERE q.device_id = $1 AND q.stream_id = $2 AND q.seq BETWEEN 1 AND 9007199254740991
+      AND NOT EXISTS (SELECT 1 FROM crossing_seqs c WHERE c.device_id = $1 AND c.stream_id = $2 AND c.seq = q.seq)
+)
+SELECT top.max_seq,
+       (SELECT coalesce(sum(upper(r) - lower(r)), 0) FROM unnest(saved.missing) r WHERE upper(r) <= top.max_seq),
+       (SELECT count(DISTINCT seq) FROM quarantined),
+       (SELECT count(DISTINCT seq) FROM quarantined WHERE open)
+FROM saved, LATERAL (
+    -- Seqs missing at the top (deleted since they were scanned) are above the highest accounted for.
+    SELECT CASE WHEN NOT isempty(saved.missing) AND upper(saved.missing) = saved.scanned_to + 1
+                THEN (SELECT lower(r) FROM unnest(saved.missing) r ORDER BY lower(r) DESC LIMIT 1) - 1
+                ELSE saved.scanned_to END AS max_seq
+) top
+)SQL";
+
+// $1 device, $2 stream, $3 at most this many, $4 only ranges starting after this seq, $5 the highest
+// seq accounted for: the missing ranges kReconcileAdvance saved, inclusive, below $5.
+inline constexpr const char* kReconcileRanges = R"SQL(
+SELECT lower(r), upper(r) - 1
+FROM stream_progress, unnest(missing) r
+WHERE device_id = $1 AND stream_id = $2 AND lower(r) > $4 AND upper(r) <= $5
+ORDER BY lower(r)
 LIMIT $3
 )SQL";
 
@@ -541,7 +699,9 @@ SELECT a.id, a.crossing_id::text, a.entry_id, a.entry_version, a.matched_by, a.a
        coalesce(a.acknowledged_by, ''), coalesce(a.note, ''),
        coalesce(c.document_type, ''), coalesce(c.nationality, ''), coalesce(c.surname, ''),
        coalesce(c.given_names, ''), coalesce(to_char(c.birth_date, 'YYYY-MM-DD'), ''), coalesce(c.sex, '')
-FROM alerts a LEFT JOIN crossings c ON c.id = a.crossing_id
+FROM alerts a
+LEFT JOIN crossings c ON c.id = a.crossing_id  -- the alert keeps the crossing's time to the ms: one month's partition
+                     AND c.occurred_at >= a.occurred_at AND c.occurred_at < a.occurred_at + interval '1 millisecond'
 WHERE ($9::bigint IS NULL OR a.id = $9)
   AND ($1::text IS NULL OR a.checkpoint_id = $1)
   AND ($2::text = 'all' OR (a.acknowledged_at IS NULL) = ($2::text = 'open'))

@@ -17,12 +17,25 @@ namespace json = boost::json;
 
 struct Store::Impl {
     explicit Impl(const std::string& url) : conn(url) {
-        // The ingest statements run for every batch: parse and plan them once per connection.
-        conn.prepare("insert_crossings", sql::kInsertCrossings);
-        conn.prepare("compare_stored", sql::kCompareStored);
+        // Statements that run for every request that stores: parsed and planned once per connection.
+        conn.prepare("ingest_staged", sql::kIngestStaged);
+        conn.prepare("compare_staged", sql::kCompareStaged);
+        conn.prepare("forget_orphan_ids", sql::kForgetOrphanIds);
         conn.prepare("quarantine", sql::kQuarantine);
+        conn.prepare("reconcile_advance", sql::kReconcileAdvance);
+        conn.prepare("reconcile_ranges", sql::kReconcileRanges);
+    }
+    // The staging table is made on the connection's first ingest, outside its transaction (a rolled
+    // back transaction would take it away): a connection that never stores does not make it. A new
+    // backend (libpqxx reconnected) makes it again.
+    void ensure_staging() {
+        if (staging_backend != 0 && staging_backend == conn.backendpid()) return;
+        pqxx::nontransaction tx(conn);
+        tx.exec(sql::kCreateStaging);
+        staging_backend = conn.backendpid();
     }
     pqxx::connection conn;
+    int staging_backend = 0;
 };
 
 Store::Store(const std::string& db_url) : impl_(std::make_unique<Impl>(db_url)) {}
@@ -78,38 +91,7 @@ std::vector<std::string> flags_at_ingest(const core::Crossing& x, core::Millis s
 namespace {
 
 json::value text_or_null(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
-
-// One row for jsonb_to_recordset: the typed columns and the record as the device sent it.
-json::object insert_row(const core::Crossing& x, core::Millis now) {
-    json::object row;
-    row["id"] = x.id;
-    row["device_id"] = x.device_id;
-    row["stream_id"] = x.stream_id;
-    row["seq"] = x.seq;
-    row["checkpoint_id"] = x.checkpoint_id;
-    row["lane"] = text_or_null(x.lane);
-    row["direction"] = x.direction;
-    row["occurred_at"] = x.occurred_at;
-    row["officer_id"] = text_or_null(x.officer_id);
-    row["document_type"] = text_or_null(x.traveler.document_type);
-    row["document_number"] = x.traveler.document_number;
-    row["issuing_country"] = x.traveler.issuing_country;
-    row["nationality"] = x.traveler.nationality;
-    row["surname"] = x.traveler.surname;
-    row["given_names"] = text_or_null(x.traveler.given_names);
-    row["birth_date"] = x.traveler.birth_date;
-    row["sex"] = x.traveler.sex;
-    row["expiry_date"] = text_or_null(x.traveler.expiry_date);
-    row["transport_mode"] = text_or_null(x.transport.mode);
-    row["vehicle_plate"] = text_or_null(x.transport.vehicle_plate);
-    row["recorded_offline"] = x.recorded_offline;
-    json::array flags;
-    for (const auto& f : flags_at_ingest(x, now)) flags.emplace_back(f);
-    row["flags"] = std::move(flags);
-    row["paper_ref"] = text_or_null(x.paper_ref);
-    row["record"] = core::to_json(x);
-    return row;
-}
+const char* c_str_or_null(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
 
 const char* or_null(const std::optional<std::string>& v) { return v ? v->c_str() : nullptr; }
 
@@ -120,33 +102,89 @@ bool is_data_error(const pqxx::sql_error& e) {
     return state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0;
 }
 
-// Inserts the crossings in `tx` and says what became of each, in input order.
+// What is staged of one crossing beside its fields: the columns the server computes.
+struct Staged {
+    std::string flags;   // a text[] literal: the device's flags and clock_suspect (known words, no quoting)
+    std::string record;  // the record as the device sent it, canonical JSON
+    bool lead = false;
+};
+
+std::string flags_literal(const std::vector<std::string>& flags) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < flags.size(); ++i) out += (i ? "," : "") + flags[i];
+    return out + "}";
+}
+
+// COPYs the crossings into the staging table, position i as ord i + 1.
+void stage(pqxx::transaction_base& tx, const std::vector<const core::Crossing*>& crossings,
+           const std::vector<Staged>& staged) {
+    pqxx::stream_to copy(tx, sql::kStagingTable, std::begin(sql::kStagingColumns), std::end(sql::kStagingColumns));
+    for (std::size_t i = 0; i < crossings.size(); ++i) {
+        const core::Crossing& x = *crossings[i];
+        const Staged& s = staged[i];
+        copy << std::make_tuple(static_cast<std::int64_t>(i + 1), s.lead, x.id.c_str(), x.device_id.c_str(),
+                                x.stream_id.c_str(), x.seq, x.checkpoint_id.c_str(), c_str_or_null(x.lane),
+                                x.direction.c_str(), x.occurred_at.c_str(), c_str_or_null(x.officer_id),
+                                c_str_or_null(x.traveler.document_type), x.traveler.document_number.c_str(),
+                                x.traveler.issuing_country.c_str(), x.traveler.nationality.c_str(),
+                                x.traveler.surname.c_str(), c_str_or_null(x.traveler.given_names),
+                                x.traveler.birth_date.c_str(), x.traveler.sex.c_str(),
+                                c_str_or_null(x.traveler.expiry_date), c_str_or_null(x.transport.mode),
+                                c_str_or_null(x.transport.vehicle_plate), x.recorded_offline, s.flags.c_str(),
+                                c_str_or_null(x.paper_ref), s.record.c_str());
+    }
+    copy.complete();
+}
+
+std::string json_array_of(const std::vector<std::string>& items) {
+    json::array a;
+    a.reserve(items.size());
+    for (const auto& i : items) a.emplace_back(i);
+    return json::serialize(a);
+}
+
+// Inserts the crossings in `tx` and says what became of each, in input order: the rows are staged,
+// stored by one statement, and those not stored are compared with what holds their id.
 std::vector<InsertStatus> insert_in(pqxx::transaction_base& tx, const std::vector<const core::Crossing*>& crossings,
                                     core::Millis now) {
     std::vector<InsertStatus> out(crossings.size(), InsertStatus::seq_conflict);
     if (crossings.empty()) return out;
-    json::array rows;
-    rows.reserve(crossings.size());
-    for (const auto* x : crossings) rows.push_back(insert_row(*x, now));
-    const std::string payload = json::serialize(rows);
-
-    std::unordered_set<std::string> inserted;
-    for (const auto& r : tx.exec_prepared("insert_crossings", payload)) inserted.insert(r[0].as<std::string>());
-    // Per position in the batch: whether the row stored under its id has its content.
-    std::unordered_map<std::size_t, bool> same_content;
-    if (inserted.size() < crossings.size()) {
-        for (const auto& r : tx.exec_prepared("compare_stored", payload))
-            same_content[r[0].as<std::size_t>() - 1] = r[1].as<bool>();
-    }
-    const bool all_inserted = inserted.size() == crossings.size();
+    // Only the first of the request with an id, and the first with a (device, stream, seq), may be
+    // stored; a later one is a duplicate or a conflict, found by comparison like any other.
+    std::vector<Staged> staged(crossings.size());
+    std::unordered_set<std::string_view> ids;
+    std::set<std::tuple<std::string_view, std::string_view, std::int64_t>> seqs;
     for (std::size_t i = 0; i < crossings.size(); ++i) {
-        const auto it = same_content.find(i);
-        if (all_inserted || (it != same_content.end() && it->second)) {
-            // The first copy with the stored content is the one stored; any later one is a duplicate.
-            out[i] = inserted.erase(crossings[i]->id) > 0 ? InsertStatus::stored : InsertStatus::duplicate;
-        } else if (it != same_content.end()) {
-            out[i] = InsertStatus::id_conflict;
+        const core::Crossing& x = *crossings[i];
+        const bool new_id = ids.insert(x.id).second;
+        const bool new_seq = seqs.emplace(x.device_id, x.stream_id, x.seq).second;
+        staged[i].lead = new_id && new_seq;
+        staged[i].flags = flags_literal(flags_at_ingest(x, now));
+        staged[i].record = core::canonical_json(x);
+    }
+    stage(tx, crossings, staged);
+
+    std::size_t stored = 0;
+    std::vector<std::string> orphans;
+    for (const auto& r : tx.exec_prepared("ingest_staged")) {
+        if (r[0].is_null()) {
+            orphans.push_back(r[1].as<std::string>());
+        } else {
+            out[r[0].as<std::size_t>() - 1] = InsertStatus::stored;
+            ++stored;
         }
+    }
+    if (stored == crossings.size()) return out;
+    // An id taken for a row whose seq was not free goes back before anything is compared with it.
+    if (!orphans.empty()) tx.exec_prepared("forget_orphan_ids", json_array_of(orphans));
+    std::vector<std::string> unstored;
+    for (std::size_t i = 0; i < out.size(); ++i)
+        if (out[i] != InsertStatus::stored) unstored.push_back(std::to_string(i + 1));
+    for (const auto& r : tx.exec_prepared("compare_staged", json_array_of(unstored))) {
+        const std::size_t i = r[0].as<std::size_t>() - 1;
+        if (!r[1].as<bool>()) continue;  // no row holds its id: its seq is another's
+        // The same content (or a row gone while its key stays): it is stored already, once.
+        out[i] = r[2].is_null() || r[2].as<bool>() ? InsertStatus::duplicate : InsertStatus::id_conflict;
     }
     return out;
 }
@@ -162,6 +200,7 @@ std::vector<InsertStatus> insert_each_alone(pqxx::dbtransaction& tx,
     for (std::size_t i = 0; i < crossings.size(); ++i) {
         tx.exec(sql::kSavepoint);
         try {
+            tx.exec(sql::kClearStaging);
             out.push_back(insert_in(tx, {crossings[i]}, now).front());
             tx.exec(sql::kReleaseSavepoint);
         } catch (const pqxx::sql_error& e) {
@@ -244,6 +283,7 @@ std::vector<InsertStatus> Store::insert_crossings(const std::vector<const core::
 
 std::vector<InsertStatus> Store::ingest(const IngestRequest& req) {
     const core::Millis now = core::now_millis();
+    impl_->ensure_staging();
     try {
         pqxx::work tx(impl_->conn);
         auto statuses = store_request(tx, req, false, now);
@@ -260,11 +300,17 @@ std::vector<InsertStatus> Store::ingest(const IngestRequest& req) {
 }
 
 std::vector<CrossingRow> Store::list_crossings(const CrossingFilter& f) {
+    // The statement whose leading filter is the most selective one given (see sql.hpp).
+    const char* statement = f.doc_number ? sql::kListCrossingsByDocument
+                            : f.device   ? sql::kListCrossingsByDevice
+                            : f.checkpoint ? sql::kListCrossingsByCheckpoint
+                                           : sql::kListCrossingsInOrder;
     pqxx::read_transaction tx(impl_->conn);
     std::vector<CrossingRow> rows;
-    for (const auto& r : tx.exec_params(sql::kListCrossings, or_null(f.checkpoint), or_null(f.device),
-                                        or_null(f.direction), or_null(f.doc_country), or_null(f.doc_number),
-                                        or_null(f.from), or_null(f.to), f.after, f.limit, f.synthetic)) {
+    for (const auto& r : tx.exec_params(statement, or_null(f.checkpoint), or_null(f.device), or_null(f.direction),
+                                        or_null(f.doc_country), or_null(f.doc_number),
+                                        f.from ? f.from->c_str() : "-infinity", f.to ? f.to->c_str() : "infinity",
+                                        f.after, f.limit, f.synthetic)) {
         CrossingRow row{r[0].as<std::int64_t>(), r[1].as<std::string>(), r[2].as<std::string>(),
                         r[3].as<std::string>(), {}};
         const json::value flags = json::parse(r[4].as<std::string>());
@@ -274,25 +320,39 @@ std::vector<CrossingRow> Store::list_crossings(const CrossingFilter& f) {
     return rows;
 }
 
+std::vector<std::string> Store::make_partitions_ahead(int months_ahead) {
+    pqxx::work tx(impl_->conn);
+    tx.exec(sql::kPartitionUpkeepLock);
+    std::vector<std::string> made;
+    for (const auto& r : tx.exec_params(sql::kMakePartitionsAhead, months_ahead)) made.push_back(r[0].as<std::string>());
+    tx.commit();
+    return made;
+}
+
 Reconciliation Store::reconcile(const std::string& device_id, const std::string& stream_id, std::size_t max_ranges,
                                 std::int64_t after_seq) {
-    pqxx::read_transaction tx(impl_->conn);
+    pqxx::work tx(impl_->conn);
+    // What it saves is a summary of committed rows, rebuilt from them if lost: no need to wait for the disk.
+    tx.exec(sql::kRelaxedCommit);
+    tx.exec_params(sql::kReconcileLock, device_id, stream_id);
     Reconciliation rec;
     rec.stream_id = stream_id;
-    const auto summary = tx.exec_params1(sql::kReconcileSummary, device_id, stream_id);
-    rec.received = summary[0].as<std::int64_t>();
-    rec.quarantined = summary[1].as<std::int64_t>();
-    rec.max_seq = summary[2].as<std::int64_t>();
-    const auto min_seq = summary[3].as<std::int64_t>();
-    if (min_seq > 1 && after_seq < 1) rec.missing.emplace_back(1, min_seq - 1);
+    const auto summary = tx.exec_prepared1("reconcile_advance", device_id, stream_id);
+    rec.max_seq = summary[0].as<std::int64_t>();
+    const auto missing = summary[1].as<std::int64_t>();
+    const auto quarantined_all = summary[2].as<std::int64_t>();
+    rec.quarantined = summary[3].as<std::int64_t>();
+    // Every seq up to max_seq is stored, quarantined or missing.
+    rec.received = rec.max_seq - missing - quarantined_all;
     // One more than asked for tells whether the answer is complete.
-    for (const auto& r : tx.exec_params(sql::kReconcileGaps, device_id, stream_id,
-                                        static_cast<std::int64_t>(max_ranges) + 1, after_seq))
+    for (const auto& r : tx.exec_prepared("reconcile_ranges", device_id, stream_id,
+                                          static_cast<std::int64_t>(max_ranges) + 1, after_seq, rec.max_seq))
         rec.missing.emplace_back(r[0].as<std::int64_t>(), r[1].as<std::int64_t>());
     if (rec.missing.size() > max_ranges) {
         rec.missing.resize(max_ranges);
         rec.truncated = true;
     }
+    tx.commit();
     return rec;
 }
 
@@ -315,6 +375,7 @@ std::optional<RejectedRow> Store::find_rejected(std::int64_t id) {
 ReleaseResult Store::release_rejected(std::int64_t id, const core::Crossing* crossing, const RefusedRecord* refusal,
                                       const std::string& released_by, const AuditEvent& audit) {
     ReleaseResult result;
+    impl_->ensure_staging();
     pqxx::work tx(impl_->conn);
     tx.exec(sql::kDurableCommit);
     const auto lock = tx.exec_params(sql::kLockRejected, id);

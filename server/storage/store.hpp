@@ -296,6 +296,9 @@ public:
     std::vector<InsertStatus> ingest(const IngestRequest& request);
 
     std::vector<CrossingRow> list_crossings(const CrossingFilter& filter);
+    // Makes the monthly partitions of crossings from last month to `months_ahead` months ahead that do
+    // not exist yet; returns their names.
+    std::vector<std::string> make_partitions_ahead(int months_ahead);
     // The missing ranges of one stream of a device that start after `after_seq`, at most `max_ranges`.
     Reconciliation reconcile(const std::string& device_id, const std::string& stream_id, std::size_t max_ranges,
                              std::int64_t after_seq = 0);
