@@ -16,7 +16,7 @@ int run_sync_once(const SyncCommandOptions& o) {
     const DataDir dir = open_data_dir(o.data_dir);
     const ClientConfig config = load_config(dir);
     Outbox outbox(dir.outbox_file());
-    HttpClient http(config.server_url, std::chrono::seconds{o.timeout_s});
+    HttpClient http(config.server_url, std::chrono::seconds{o.timeout_s}, config.tls);
     SyncReport report;
     {
         SyncLock lock(dir.sync_lock_file());

@@ -66,7 +66,9 @@ token() {
 }
 
 server_alive() { kill -0 "$SERVER_PID" 2>/dev/null || fail "the server exited (see its log)"; }
-server_ready() { server_alive && curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; }
+# With TLS_CA set the server speaks HTTPS (a certificate for localhost of that CA) and is asked so.
+server_base() { if [ -n "${TLS_CA:-}" ]; then echo "https://localhost:$PORT"; else echo "http://127.0.0.1:$PORT"; fi; }
+server_ready() { server_alive && curl -sf ${TLS_CA:+--cacert "$TLS_CA"} "$(server_base)/readyz" >/dev/null 2>&1; }
 
 launch_server() {
     "$SERVER_BIN" serve --db "$DB_URL" --listen "127.0.0.1:$PORT" --log-level "${SERVER_LOG_LEVEL:-info}" "$@" >>"$WORK/server.log" 2>&1 &
