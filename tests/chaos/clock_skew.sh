@@ -21,4 +21,4 @@ assert_fleet_exactly_once
 ahead=$(((DEVICES + 1) / 2 * RECORDS))
 [ "$(sql "SELECT count(*) FROM crossings WHERE 'clock_suspect' = ANY(flags)")" = "$ahead" ] ||
     fail "expected the $ahead records of the clocks a day ahead flagged clock_suspect, found $(sql "SELECT count(*) FROM crossings WHERE 'clock_suspect' = ANY(flags)")"
-wait_until 30 "every device's clock offset" test "$(sql "SELECT count(*) FROM devices WHERE abs(clock_offset_ms) > 23 * 3600 * 1000")" = "$DEVICES"
+wait_until 30 "every device's clock offset" is_now "$DEVICES" sql "SELECT count(*) FROM devices WHERE abs(clock_offset_ms) > 23 * 3600 * 1000"

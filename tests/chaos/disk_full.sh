@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Chaos: the checkpoint's disk fills up. Its data directory lives on a small tmpfs (mounted by the
 # test as root; where mounting is not allowed, the VFS shim of power_loss.sh fails every write with
-# SQLITE_FULL instead, and the test says so). With the disk full, `record` and `import` fail with a
-# clear error and record nothing; everything confirmed before is intact and still syncs; once there
-# is room again recording goes on, and PostgreSQL ends with exactly the confirmed records.
+# SQLITE_FULL instead, and the test says which; BORDERLOG_CHAOS_DISK=vfs picks the shim on purpose).
+# With the disk full, `record` and `import` fail with a clear error and record nothing; everything
+# confirmed before is intact and still syncs; once there is room again recording goes on, and
+# PostgreSQL ends with exactly the confirmed records.
 source "$(dirname "$0")/../e2e/lib.sh"
 
 create_database
@@ -12,7 +13,7 @@ DISK="$WORK/disk"
 mkdir -p "$DISK"
 SHIM="$BORDERLOG_BIN_DIR/tests/chaos/libborderlog_power_cut_vfs.so"
 PRELOAD=()
-if mount -t tmpfs -o size=16m,mode=0700 tmpfs "$DISK" 2>/dev/null; then
+if [ "${BORDERLOG_CHAOS_DISK:-tmpfs}" = tmpfs ] && mount -t tmpfs -o size=16m,mode=0700 tmpfs "$DISK" 2>/dev/null; then
     MODE=tmpfs
     trap 'rc=$?; umount -l "$DISK" 2>/dev/null; (exit $rc); cleanup' EXIT
 else
@@ -40,7 +41,7 @@ init_checkpoint "$DISK/cp" KAKAVIJE KAK-01
 DAEMON=$!
 BACKGROUND_PIDS+=($DAEMON)
 for i in $(seq 1 30); do rec "SYNCED$i" >>"$WORK/confirmed" || fail "record failed before the disk filled"; done
-wait_until 30 "the first records to sync" test "$(status_field "$DISK/cp" pending)" = 0
+wait_until 30 "the first records to sync" is_now 0 status_field "$DISK/cp" pending
 kill_server
 for i in $(seq 1 30); do rec "PENDING$i" >>"$WORK/confirmed" || fail "record failed before the disk filled"; done
 
@@ -77,7 +78,7 @@ if ! kill -0 "$DAEMON" 2>/dev/null; then
     "$CHECKPOINT_BIN" run --data-dir "$DISK/cp" --poll-interval-ms 100 --backoff-base-ms 100 --backoff-cap 1 2>>"$WORK/daemon.log" &
     BACKGROUND_PIDS+=($!)
 fi
-wait_until 60 "everything to sync" test "$(status_field "$DISK/cp" pending)" = 0
+wait_until 60 "everything to sync" is_now 0 status_field "$DISK/cp" pending
 [ "$(central_ids KAK-01 | wc -l)" = $(($(wc -l <"$WORK/confirmed") + 20)) ] ||
     fail "PostgreSQL holds $(central_ids KAK-01 | wc -l) records, not the $(($(wc -l <"$WORK/confirmed") + 20)) confirmed"
 assert_exactly_once "$DISK/cp" KAK-01

@@ -7,12 +7,9 @@
 source "$(dirname "$0")/../e2e/lib.sh"
 source "$(dirname "$0")/chaos_lib.sh"
 
-C="$WORK/certs"
-"$BORDERLOG_SOURCE_DIR/deploy/tls-certs.sh" ca "$C" "chaos test CA"
-"$BORDERLOG_SOURCE_DIR/deploy/tls-certs.sh" server "$C" "$C" localhost "DNS:localhost,IP:127.0.0.1"
-TLS_CA="$C/ca.pem"
+use_tls
 create_database
-start_server --tls-cert "$C/localhost.pem" --tls-key "$C/localhost.key"
+start_server
 python3 "$(dirname "$0")/tools/fault_proxy.py" --to "$PORT" --faults-file "$WORK/faults-on" --stats "$WORK/fates.json" \
     --seed 11 >"$WORK/proxy.port" 2>"$WORK/proxy.log" &
 BACKGROUND_PIDS+=($!)

@@ -31,7 +31,7 @@ ctl --token "$ADMIN" central-offline off >/dev/null
     fail "the switch is not audited as it was made: $(sql "SELECT action, actor, address, detail FROM audit_events WHERE action LIKE 'central%'")"
 curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"token":"blt_wrong"}' "http://127.0.0.1:$PORT/api/v1/session"
 curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -d "{\"token\":\"$OPS\"}" "http://127.0.0.1:$PORT/api/v1/session"
-wait_until 10 "the failed sign-in's line" test "$(sql "SELECT count(*) FROM audit_events WHERE action = 'session.sign_in_failed'")" = 1
+wait_until 10 "the failed sign-in's line" is_now 1 sql "SELECT count(*) FROM audit_events WHERE action = 'session.sign_in_failed'"
 [ "$(sql "SELECT count(*) FROM audit_events WHERE action = 'session.sign_in' AND actor = 'duty desk'")" = 1 ] ||
     fail "the sign-in is not audited"
 

@@ -226,7 +226,7 @@ ctl_tls --token "$OPS" crossings list --device KAK-01 --json >/dev/null || fail 
 daemon=$!
 BACKGROUND_PIDS+=($daemon)
 new_record "$WORK/cert1" CERT0004
-wait_until 30 "the daemon to send the record over TLS" test "$(status_field "$WORK/cert1" pending)" = 0
+wait_until 30 "the daemon to send the record over TLS" is_now 0 status_field "$WORK/cert1" pending
 kill -TERM "$daemon"
 wait "$daemon" || fail "the daemon did not stop cleanly"
 [ "$(sql "SELECT count(*) FROM crossings WHERE device_id = 'KAK-02'")" = 0 ] || fail "KAK-02 stored records without its certificate"
