@@ -29,13 +29,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     try {
         plan = server::service::plan_batch(body, caller, 2026);
     } catch (const core::ValidationError& e) {
-        if (e.errors().empty() || e.first().field.empty()) broken();
+        // A refused envelope names its field; only a body that is not an object has none to name.
+        if (e.errors().empty() || (e.first().field.empty() && body.is_object())) broken();
         return 0;
     }
     const auto& records = body.at("records").as_array();
     if (plan.size() != records.size() || plan.size() > server::service::kMaxBatch) broken();
     std::vector<server::InsertStatus> statuses;
-    for (const auto& p : plan) {
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+        const auto& p = plan[i];
         if (p.crossing.has_value() == p.refusal.has_value()) broken();  // exactly one of them
         if (p.crossing) {
             if (p.crossing->device_id != caller.device_id || p.crossing->checkpoint_id != caller.checkpoint_id) broken();
@@ -43,7 +45,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         } else {
             const std::string& code = p.refusal->code;
             if (code != "invalid_field" && code != "forbidden") broken();
-            if (p.refusal->detail.empty() || (code == "invalid_field" && p.refusal->field.empty())) broken();
+            // The field is named, unless the record is not an object (the answer's position names it).
+            if (p.refusal->detail.empty() || (code == "invalid_field" && p.refusal->field.empty() && records[i].is_object()))
+                broken();
         }
     }
     const auto answer = server::service::batch_results(plan, statuses);
