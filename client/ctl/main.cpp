@@ -324,7 +324,8 @@ void add_audit_command(CLI::App& app, AuditOptions& o, CLI::App*& command) {
                                           "reads of traveller data (admins)");
     command->add_option("--action", o.action, "only this action (token.create), or a prefix ending in * (token.*)");
     command->add_option("--actor", o.actor, "only this actor (a token's name, or an operating-system user)");
-    command->add_option("--token", o.token, "only what this token id did")->check(CLI::PositiveNumber);
+    // Not --token: that is the caller's own token (and BORDERLOG_TOKEN would land here too).
+    command->add_option("--token-id", o.token, "only what the token with this id did")->check(CLI::PositiveNumber);
     command->add_option("--from", o.from, "at or after (RFC 3339)");
     command->add_option("--to", o.to, "before (RFC 3339)");
     command->add_option("--limit", o.limit, "events per page")->check(CLI::Range(1, 1000))->capture_default_str();

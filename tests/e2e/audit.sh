@@ -88,6 +88,10 @@ for r in rows[1:]:
 PY
 diff -q "$WORK/all.ids" "$WORK/csv.ids" >/dev/null || fail "paging the CSV lost or repeated lines"
 ctl --token "$ADMIN" audit --action central_offline.on | grep -q "audit drill" || fail "borderlogctl audit does not show the detail"
+[ "$(ctl --token "$ADMIN" audit --token-id "$admin_id" --action 'central_offline.*' --json | wc -l)" = 2 ] ||
+    fail "borderlogctl audit --token-id does not give that token's two switches"
+[ "$(BORDERLOG_TOKEN="$ADMIN" ctl audit --actor "$me" --action token.revoke --json | wc -l)" = 1 ] ||
+    fail "borderlogctl audit with BORDERLOG_TOKEN does not give the revocation"
 rc=0
 ctl --token "$OPS" audit >/dev/null 2>"$WORK/ctl.err" || rc=$?
 [ $rc = 1 ] && grep -q forbidden "$WORK/ctl.err" || fail "borderlogctl audit with an operations token: exit $rc"
