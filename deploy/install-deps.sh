@@ -15,6 +15,7 @@ packages=(
     clang libclang-rt-14-dev          # the libFuzzer targets in fuzz/
     prometheus chromium               # the Prometheus scrape test and the dashboard's browser test
     faketime                          # the clock tests (a checkpoint a day off)
+    openssl                           # certificates: the quickstart's CA (deploy/tls-certs.sh), the TLS tests
 )
 # node and npm for the browser test (playwright-core): Debian's, unless some node is there already.
 command -v node >/dev/null || packages+=(nodejs)
