@@ -53,8 +53,8 @@ bool action_name(std::string_view s) {
 }  // namespace
 
 AuditFilter parse_audit_filter(const std::map<std::string, std::string>& q) {
-    static constexpr std::array<const char*, 9> kKnown{"action", "actor", "token", "from",  "to",
-                                                       "limit",  "after", "format", "header"};
+    static constexpr std::array<const char*, 10> kKnown{"action", "actor", "token",  "token_id", "from",
+                                                        "to",     "limit", "after", "format",   "header"};
     for (const auto& [key, value] : q)
         if (std::none_of(kKnown.begin(), kKnown.end(), [&](const char* k) { return key == k; }))
             throw core::ValidationError(key, "is not a known filter");
@@ -70,7 +70,11 @@ AuditFilter parse_audit_filter(const std::map<std::string, std::string>& q) {
     f.actor = param(q, "actor");
     if (f.actor && (f.actor->size() > 200 || !core::is_utf8(*f.actor) || !core::is_printable(*f.actor)))
         throw core::ValidationError("actor", "must be printable text of at most 200 bytes");
-    if (const auto token = param(q, "token")) f.token_id = whole_number(*token, "token", 1, INT64_MAX);
+    // `token_id`, as the events name it, is taken for `token` too; not both.
+    if (param(q, "token") && param(q, "token_id"))
+        throw core::ValidationError("token_id", "give token or token_id, not both");
+    for (const char* key : {"token", "token_id"})
+        if (const auto token = param(q, key)) f.token_id = whole_number(*token, key, 1, INT64_MAX);
     f.from = timestamp(q, "from");
     f.to = timestamp(q, "to");
     if (const auto limit = param(q, "limit")) f.limit = static_cast<int>(whole_number(*limit, "limit", 1, kMaxLimit));

@@ -13,7 +13,7 @@
 
 namespace borderlog::server::service {
 
-// action (exact, or a prefix ending in `*`: `token.*`), actor, token (its id), from, to (RFC 3339, on
+// action (exact, or a prefix ending in `*`: `token.*`), actor, token (its id; or token_id), from, to (RFC 3339, on
 // the time of the event), limit (1-1000, 100), after (the cursor), format (json|csv), header.
 // Throws core::ValidationError naming the parameter at fault.
 AuditFilter parse_audit_filter(const std::map<std::string, std::string>& query);

@@ -44,6 +44,10 @@ TEST(AuditFilter, EveryFilterIsRead) {
     EXPECT_EQ(f.after, 42);
 }
 
+TEST(AuditFilter, TakesTokenIdAsTheEventsNameItForToken) {
+    EXPECT_EQ(parse_audit_filter({{"token_id", "9"}}).token_id, 9);
+}
+
 TEST(AuditFilter, AnActionEndingInAStarIsAPrefix) {
     const AuditFilter f = parse_audit_filter({{"action", "token.*"}});
     EXPECT_FALSE(f.action);
@@ -74,6 +78,7 @@ INSTANTIATE_TEST_SUITE_P(
                     BadQuery{{{"actor", std::string(201, 'a')}}, "actor"},
                     BadQuery{{{"actor", "a\nb"}}, "actor"}, BadQuery{{{"actor", "\xff\xfe"}}, "actor"},
                     BadQuery{{{"token", "0"}}, "token"}, BadQuery{{{"token", "seven"}}, "token"},
+                    BadQuery{{{"token_id", "x"}}, "token_id"}, BadQuery{{{"token", "1"}, {"token_id", "2"}}, "token_id"},
                     BadQuery{{{"from", "yesterday"}}, "from"}, BadQuery{{{"to", "2026-13-01T00:00:00Z"}}, "to"},
                     BadQuery{{{"limit", "0"}}, "limit"}, BadQuery{{{"limit", "1001"}}, "limit"},
                     BadQuery{{{"after", "-1"}}, "after"}, BadQuery{{{"format", "xml"}}, "format"},
