@@ -39,7 +39,9 @@ std::optional<std::vector<RecordAnswer>> read_batch_answer(const std::vector<Que
         } else if (s == "rejected") {
             std::string code = "rejected", detail;
             if (const auto* e = r->if_contains("error"); e && e->is_object()) {
-                if (const auto* c = e->get_object().if_contains("code"); c && c->is_string()) code = c->get_string();
+                // An empty code says nothing: the record is kept as "rejected" (found by fuzz_sync_answers).
+                if (const auto* c = e->get_object().if_contains("code"); c && c->is_string() && !c->get_string().empty())
+                    code = c->get_string();
                 if (const auto* d = e->get_object().if_contains("detail"); d && d->is_string()) detail = d->get_string();
             }
             const auto kind = code == "seq_conflict" ? RecordAnswer::Kind::seq_conflict : RecordAnswer::Kind::rejected;

@@ -28,6 +28,17 @@ TEST(BatchAnswer, OneResultPerRecordInOrderIsBelieved) {
     EXPECT_EQ((*answers)[2].detail, "taken");
 }
 
+TEST(BatchAnswer, ARejectionWithoutACodeIsKeptAsRejected) {
+    const auto answers = read_batch_answer(
+        batch_of({"a", "b"}), R"({"results":[{"id":"a","status":"rejected","error":{"code":"","field":"seq"}},)"
+                              R"({"id":"b","status":"rejected"}]})");
+    ASSERT_TRUE(answers);
+    for (const auto& a : *answers) {
+        EXPECT_EQ(a.kind, RecordAnswer::Kind::rejected);
+        EXPECT_EQ(a.code, "rejected");
+    }
+}
+
 class BatchAnswerRefused : public testing::TestWithParam<const char*> {};
 
 TEST_P(BatchAnswerRefused, WhenItDoesNotFitTheBatch) {
