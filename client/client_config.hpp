@@ -3,6 +3,7 @@
 #pragma once
 
 #include "client/queue/outbox.hpp"
+#include "client/sync/http_client.hpp"
 
 #include <filesystem>
 #include <string>
@@ -10,9 +11,13 @@
 namespace borderlog::client {
 
 struct ClientConfig {
-    std::string server_url;  // http://host:port
+    std::string server_url;  // https://host:port (http:// on loopback, or with insecure_http)
     std::string token;
     DeviceIdentity device;
+    // How the server is trusted and this device shows itself: files in the data directory, copied
+    // there by init (absolute paths once loaded); empty when not given.
+    TlsOptions tls;
+    bool insecure_http = false;  // init --insecure-http: plain http:// to a host other than this one
 };
 
 struct DataDir {
@@ -21,6 +26,10 @@ struct DataDir {
     std::filesystem::path config_file() const { return root / "config.json"; }
     std::filesystem::path outbox_file() const { return root / "outbox.db"; }
     std::filesystem::path sync_lock_file() const { return root / "sync.lock"; }
+    // init --ca, --client-cert, --client-key, copied in so that the terminal depends on no other path.
+    std::filesystem::path ca_file() const { return root / "ca.pem"; }
+    std::filesystem::path client_cert_file() const { return root / "client-cert.pem"; }
+    std::filesystem::path client_key_file() const { return root / "client-key.pem"; }
 };
 
 // `init` creates the directory (mode 0700) when missing; every other command needs it to exist.
@@ -41,7 +50,13 @@ std::string read_secret_file(const std::filesystem::path& file, const std::strin
 ClientConfig load_config(const DataDir& dir);
 void save_config(const DataDir& dir, const ClientConfig& config);
 
-// Checks a server URL: http://host[:port][/prefix]. Returns an error message, or empty when fine.
-std::string check_server_url(const std::string& url);
+// Checks a server URL: https://host[:port][/prefix], or http:// to a loopback host (this machine),
+// or to any host with `insecure_http`. Returns an error message, or empty when fine.
+std::string check_server_url(const std::string& url, bool insecure_http = false);
+
+// Copies `source` into the data directory as `target` (0600, written beside and renamed). Throws
+// std::runtime_error naming `option` when it cannot be read or is not PEM.
+void install_pem_file(const std::filesystem::path& source, const std::filesystem::path& target,
+                      const std::string& option);
 
 }  // namespace borderlog::client

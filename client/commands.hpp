@@ -18,6 +18,10 @@ struct InitOptions {
     std::filesystem::path data_dir;
     std::string server, checkpoint, device, token;
     std::filesystem::path token_file;  // the token read from a file, so that it never shows in `ps`
+    // TLS: the CA the server's certificate must chain to (else the system's store), and this device's
+    // certificate and key; each copied into the data directory.
+    std::filesystem::path ca_file, client_cert_file, client_key_file;
+    bool insecure_http = false;  // allow plain http:// to a host other than this one
 };
 
 struct RecordOptions {

@@ -26,12 +26,19 @@ int main(int argc, char** argv) {
     client::InitOptions init;
     auto* init_cmd = app.add_subcommand("init", "Write this terminal's configuration into the data directory");
     add_data_dir(init_cmd);
-    init_cmd->add_option("--server", init.server, "the central server, http://host:port")->required();
+    init_cmd->add_option("--server", init.server, "the central server, https://host:port")->required();
     init_cmd->add_option("--checkpoint", init.checkpoint, "this checkpoint's id")->required();
     init_cmd->add_option("--device", init.device, "this terminal's device id")->required();
     auto* token_opt = init_cmd->add_option("--token", init.token,
                                            "the device token (visible in ps: prefer --token-file or BORDERLOG_TOKEN)");
     auto* token_file_opt = init_cmd->add_option("--token-file", init.token_file, "a file holding the device token");
+    init_cmd->add_option("--ca", init.ca_file, "PEM CA certificate the server's certificate must chain to "
+                                               "(default: the system's CAs); copied into the data directory");
+    init_cmd->add_option("--client-cert", init.client_cert_file, "this device's PEM client certificate, when the "
+                                                                 "centre requires one; copied into the data directory");
+    init_cmd->add_option("--client-key", init.client_key_file, "the PEM private key of --client-cert");
+    init_cmd->add_flag("--insecure-http", init.insecure_http,
+                       "allow a plain http:// server URL to another host (no encryption, no server check)");
 
     client::RecordOptions rec;
     auto* record_cmd = app.add_subcommand("record", "Record one crossing; returns once it is durable on local disk");

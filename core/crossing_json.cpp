@@ -24,8 +24,9 @@ public:
 
     void only(std::initializer_list<std::string_view> known) {
         for (const auto& kv : obj_) {
+            // A key of no characters is still named, as "", so that the refusal points somewhere.
             if (std::find(known.begin(), known.end(), kv.key()) == known.end())
-                fail(std::string(kv.key()), "is not a known field");
+                fail(kv.key().empty() ? std::string("\"\"") : std::string(kv.key()), "is not a known field");
         }
     }
     std::string string(std::string_view key, bool required) {

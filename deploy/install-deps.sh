@@ -16,6 +16,7 @@ packages=(
     prometheus chromium               # the Prometheus scrape test and the dashboard's browser test
     faketime                          # the clock tests (a checkpoint a day off)
     nginx-light wrk                   # two servers behind nginx (tests/e2e/nginx_two_servers.sh), bench/run.sh
+    openssl                           # certificates: the quickstart's CA (deploy/tls-certs.sh), the TLS tests
 )
 # node and npm for the browser test (playwright-core): Debian's, unless some node is there already.
 command -v node >/dev/null || packages+=(nodejs)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian 12 machine to crossings flowing: installs what is missing, builds,
-# starts a private PostgreSQL in .run/ of this project, the central server, and a checkpoint daemon
-# for each of the demo checkpoint's two devices, records a few demo crossings, and shows them in
-# PostgreSQL. Ctrl-C stops everything cleanly. With --check it stops by itself after the demo.
+# starts a private PostgreSQL in .run/ of this project, the central server on HTTPS (with a small CA
+# of its own, made with openssl: the server's certificate and one client certificate per device), and
+# a checkpoint daemon for each of the demo checkpoint's two devices, records a few demo crossings, and
+# shows them in PostgreSQL. Ctrl-C stops everything cleanly. With --check it stops by itself after the
+# demo.
 #
 # Settings (environment): BORDERLOG_PG_PORT (5544), BORDERLOG_LISTEN (127.0.0.1:8080).
 set -euo pipefail
@@ -73,11 +75,35 @@ if [ ! -s "$tokens/kak-02.token" ]; then
     )
 fi
 
-say "Starting borderlog-server on $listen"
-"$server" serve --db-file "$db_file" --listen "$listen" --offline-retry-after 5 >>"$run/server.log" 2>&1 &
+# TLS on every link: a CA of this demo's own, the server's certificate for its listen address, and a
+# certificate for each device (its CN is the device id; the server accepts a device token only with it).
+tls="$run/tls"
+listen_host=${listen%:*}
+listen_host=${listen_host#[}
+listen_host=${listen_host%]}
+if [ ! -s "$tls/server.key" ] || [ "$(cat "$tls/host" 2>/dev/null)" != "$listen_host" ]; then
+    say "Making a demo CA and certificates in $tls (openssl)"
+    rm -rf "$tls"
+    ./deploy/tls-certs.sh ca "$tls" "borderlog quickstart CA"
+    if [[ $listen_host =~ ^[0-9.]+$ ]] || [[ $listen_host == *:* ]]; then
+        san="IP:$listen_host"
+        [ "$listen_host" = 127.0.0.1 ] && san="$san,DNS:localhost"
+    else
+        san="DNS:$listen_host"
+    fi
+    ./deploy/tls-certs.sh server "$tls" "$tls" server "$san"
+    for dev in KAK-01 KAK-02; do ./deploy/tls-certs.sh device "$tls" "$tls" "$dev"; done
+    echo "$listen_host" >"$tls/host"
+fi
+base="https://$listen"
+
+say "Starting borderlog-server on $base"
+"$server" serve --db-file "$db_file" --listen "$listen" --offline-retry-after 5 \
+    --tls-cert "$tls/server.pem" --tls-key "$tls/server.key" --tls-client-ca "$tls/ca.pem" --secure-cookie \
+    >>"$run/server.log" 2>&1 &
 pids+=($!)
 deadline=$((SECONDS + 30))
-until curl -sf "http://$listen/readyz" >/dev/null; do
+until curl -sf --cacert "$tls/ca.pem" "$base/readyz" >/dev/null; do
     kill -0 "${pids[0]}" 2>/dev/null || { tail -n 5 "$run/server.log"; echo "borderlog-server did not start" >&2; exit 1; }
     [ $SECONDS -lt $deadline ] || { echo "borderlog-server is not ready after 30 s" >&2; exit 1; }
     sleep 0.2
@@ -86,13 +112,14 @@ done
 say "Loading a demo watchlist (one document reported stolen: ALB AB1234567)"
 printf '%s\n' 'document_number,issuing_country,surname,given_names,birth_date,reason,action' \
     'AB1234567,ALB,,,,Reported stolen (demo entry),deny' |
-    "$ctl" --server "http://$listen" --token-file "$tokens/admin.token" watchlist load --format csv -
+    "$ctl" --server "$base" --ca "$tls/ca.pem" --token-file "$tokens/admin.token" watchlist load --format csv -
 
 # Each terminal serves its officer screen on a free loopback port, read back from its log.
 declare -A screens
 for dev in KAK-01 KAK-02; do
-    "$checkpoint" init --data-dir "$run/checkpoint-$dev" --server "http://$listen" --checkpoint KAKAVIJE \
-        --device "$dev" --token-file "$tokens/${dev,,}.token"
+    "$checkpoint" init --data-dir "$run/checkpoint-$dev" --server "$base" --checkpoint KAKAVIJE \
+        --device "$dev" --token-file "$tokens/${dev,,}.token" \
+        --ca "$tls/ca.pem" --client-cert "$tls/$dev.pem" --client-key "$tls/$dev.key"
     touch "$run/checkpoint-$dev.log"
     log_lines=$(wc -l <"$run/checkpoint-$dev.log")
     "$checkpoint" run --data-dir "$run/checkpoint-$dev" --heartbeat-interval 2 --backoff-cap 5 --watchlist-interval 10 \
@@ -129,7 +156,7 @@ done
 "$checkpoint" queue --data-dir "$run/checkpoint-KAK-02" --lane 2 --waiting 9
 
 say "They are in PostgreSQL (borderlogctl crossings list)"
-"$ctl" --server "http://$listen" --token-file "$tokens/ops.token" crossings list --limit 10
+"$ctl" --server "$base" --ca "$tls/ca.pem" --token-file "$tokens/ops.token" crossings list --limit 10
 echo
 "$checkpoint" status --data-dir "$run/checkpoint-KAK-01"
 
@@ -137,19 +164,21 @@ say "The operations view (borderlogctl fleet; the same as the dashboard)"
 deadline=$((SECONDS + 30))
 fleet_ready() {
     local view
-    view=$("$ctl" --server "http://$listen" --token-file "$tokens/ops.token" fleet --json 2>/dev/null) || return 1
+    view=$("$ctl" --server "$base" --ca "$tls/ca.pem" --token-file "$tokens/ops.token" fleet --json 2>/dev/null) || return 1
     grep -q '"checkpoint_id":"KAKAVIJE","state":"online"' <<<"$view" && grep -q '"waiting":13' <<<"$view"
 }
 until fleet_ready; do
     [ $SECONDS -lt $deadline ] || { echo "KAKAVIJE is not online with its queues in the fleet view within 30 s" >&2; exit 1; }
     sleep 0.5
 done
-"$ctl" --server "http://$listen" --token-file "$tokens/ops.token" fleet
+"$ctl" --server "$base" --ca "$tls/ca.pem" --token-file "$tokens/ops.token" fleet
 
 cat <<TXT
 
 == The operations dashboard
-  open   http://$listen/
+  open   $base/
+  (your browser does not know the demo CA: import .run/tls/ca.pem as a trusted authority, or accept
+   the warning for this demo only)
   sign in with the operations token:   $(cat "$tokens/ops.token")
   (it is also in .run/tokens/ops.token; the admin token in .run/tokens/admin.token signs in too)
 
@@ -159,25 +188,28 @@ cat <<TXT
   scan or type an MRZ and Enter, then E entry or X exit (docs/checkpoint.md, "The officer screen");
   the document ALB AB1234567 is on the demo watchlist
 
-== Running
+== Running (TLS on every link: the demo CA is .run/tls/ca.pem)
   PostgreSQL           127.0.0.1:$pg_port   database borderlog   (psql \$(cat .run/db-url))
-  borderlog-server     http://$listen       log: .run/server.log
+  borderlog-server     $base      log: .run/server.log
+                       certificate .run/tls/server.pem; devices must show .run/tls/KAK-0*.pem
   checkpoint daemons   KAK-01, KAK-02        data: .run/checkpoint-KAK-0*/   logs: .run/checkpoint-KAK-0*.log
   tokens               .run/tokens/*.token (admin, operations, two devices)
-  metrics              http://$listen/metrics   (Prometheus; alert rules in deploy/prometheus/)
+  metrics              curl --cacert .run/tls/ca.pem $base/metrics   (Prometheus; alert rules in deploy/prometheus/)
 
 == Try next (in another terminal, from $root)
   echo '{"traveler":{"document_number":"AB1234567","issuing_country":"ALB","nationality":"ALB","surname":"DOE","birth_date":"1990-01-31","sex":"F"}}' |
       build/client/borderlog-checkpoint record --data-dir .run/checkpoint-KAK-01 --direction exit --stdin
       (AB1234567 is on the demo watchlist: the hit is printed, and shown at the centre as an alert)
   build/client/borderlog-checkpoint status --data-dir .run/checkpoint-KAK-01 --json
-  build/client/borderlogctl --server http://$listen --token-file .run/tokens/ops.token crossings list --csv
-  build/client/borderlogctl --server http://$listen --token-file .run/tokens/ops.token rejected list
-  build/client/borderlogctl --server http://$listen --token-file .run/tokens/admin.token central-offline on --reason drill
+  export BORDERLOG_SERVER=$base BORDERLOG_CA=.run/tls/ca.pem
+  build/client/borderlogctl --token-file .run/tokens/ops.token crossings list --csv
+  build/client/borderlogctl --token-file .run/tokens/ops.token rejected list
+  build/client/borderlogctl --token-file .run/tokens/admin.token central-offline on --reason drill
       (record again: the dashboard turns "central offline" and the backlog climbs;
        'central-offline off' and watch the daemon drain it live)
   build/client/borderlog-checkpoint queue --data-dir .run/checkpoint-KAK-01 --lane 1 --waiting 25
-  build/client/borderlogctl --server http://$listen --token-file .run/tokens/ops.token fleet KAKAVIJE
+  build/client/borderlogctl --token-file .run/tokens/ops.token fleet KAKAVIJE
+  build/client/borderlogctl --token-file .run/tokens/admin.token audit --all     (who did what)
 
 Press Ctrl-C to stop everything.
 TXT

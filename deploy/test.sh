@@ -34,8 +34,9 @@ echo "test.sh: PostgreSQL on 127.0.0.1:$port"
 
 ctest --test-dir build --output-on-failure --timeout 900 -j2 "$@"
 
-# The libFuzzer targets of the HTTP message reader (fuzz/), briefly: a crash fails the run. Skipped when
-# ctest was given a selection (a focused run); docs/fuzzing.md says how to fuzz for longer.
+# The libFuzzer targets (fuzz/: the HTTP reader both ways, the MRZ parser, the crossing and batch
+# decoders, the sync answers), 10 s each: a crash fails the run. Skipped when ctest was given a
+# selection (a focused run); docs/fuzzing.md says how to fuzz for longer.
 if [ $# -eq 0 ]; then
-    ./fuzz/run.sh "${BORDERLOG_FUZZ_SECONDS:-12}"
+    ./fuzz/run.sh "${BORDERLOG_FUZZ_SECONDS:-10}"
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the fuzz targets with clang and runs each for SECONDS (default 60), starting from the
-# committed corpus. New inputs it finds go to a temporary folder (the corpus is only read), a crash
+# committed corpus in fuzz/corpus/<target>/. New inputs it finds go to a temporary folder (the corpus is only read), a crash
 # lands in build-fuzz/ and fails the run. Usage: fuzz/run.sh [SECONDS] [TARGET...]
 #   fuzz/run.sh 3600 request_reader      # an hour on the request reader
 set -euo pipefail
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 [ $# -gt 0 ] && shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(request_reader response_reader)
+[ ${#targets[@]} -gt 0 ] || targets=(request_reader response_reader mrz_parser crossing_decoder batch_decoder sync_answers)
 
 cmake -S fuzz -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j"$(nproc)" >/dev/null

@@ -6,11 +6,16 @@
 #include "core/ids.hpp"
 #include "core/time.hpp"
 #include "server/http/server_config.hpp"
+#include "server/service/audit.hpp"
 #include "server/service/travelers.hpp"
 #include "server/storage/migrations.hpp"
 #include "server/storage/store.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/json.hpp>
+
+#include <pwd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -93,6 +98,38 @@ std::optional<core::Millis> token_expiry(const std::string& expires_in, const st
     return std::nullopt;
 }
 
+// TLS needs both files; device certificates need TLS; plain HTTP leaves the host only when asked for.
+void check_transport(const server::ServerConfig& config) {
+    if (config.tls_cert_file.empty() != config.tls_key_file.empty())
+        throw CLI::ValidationError(config.tls_cert_file.empty() ? "--tls-cert" : "--tls-key",
+                                   "--tls-cert and --tls-key go together");
+    if (!config.tls() && !config.tls_client_ca_file.empty())
+        throw CLI::ValidationError("--tls-client-ca", "needs --tls-cert and --tls-key (client certificates are a TLS feature)");
+    if (config.tls() && config.insecure_http)
+        throw CLI::ValidationError("--insecure-http", "contradicts --tls-cert: give one or the other");
+    if (config.tls() || config.insecure_http) return;
+    boost::system::error_code ec;
+    const auto address = boost::asio::ip::make_address(config.listen_host, ec);
+    if (ec || !address.is_loopback())
+        throw CLI::ValidationError("--tls-cert", "is required to listen on " + config.listen_host +
+                                                     " (plain HTTP only on a loopback address, or with --insecure-http "
+                                                     "behind a TLS proxy)");
+}
+
+// Who runs this command, for the audit trail: the effective user, and who took it with sudo.
+std::pair<std::string, std::string> os_user() {
+    std::string user;
+    if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name) user = pw->pw_name;
+    else user = "uid " + std::to_string(::geteuid());
+    const char* sudo = std::getenv("SUDO_USER");
+    return {user, sudo && std::string_view(sudo).size() <= 64 ? sudo : ""};
+}
+
+void audit_token_change(server::Store& store, const char* action, const server::Principal& token) {
+    const auto [user, sudo_user] = os_user();
+    store.append_audit(server::service::command_line_token_event(action, token, user, sudo_user));
+}
+
 int token_create(const std::string& db, server::Principal p, server::TokenExpiry expires_at) {
     static const std::set<std::string> kRoles{"device", "operations", "trainer", "admin"};
     if (!kRoles.count(p.role)) throw CLI::ValidationError("--role", "must be device, operations, trainer or admin");
@@ -110,6 +147,8 @@ int token_create(const std::string& db, server::Principal p, server::TokenExpiry
             throw CLI::ValidationError("--device", p.device_id + " is already a device of checkpoint " + *other +
                                                        "; device ids must be unique across checkpoints");
     const auto id = store.create_token(core::sha256_hex(token), p, expires_at);
+    p.token_id = id;
+    audit_token_change(store, "token.create", p);  // before the token is shown: no token without its line
     std::cerr << "token " << id << " created for role " << p.role;
     if (expires_at) std::cerr << ", valid until " << core::format_rfc3339(*expires_at);
     std::cerr << "; it is shown once, only its hash is stored\n";
@@ -197,6 +236,18 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.05, 1440.0))->capture_default_str();
     serve->add_option("--session-hours", session_hours, "hours a dashboard sign-in lasts")
         ->check(CLI::Range(1, 168))->capture_default_str();
+    serve->add_option("--tls-cert", config.tls_cert_file,
+                      "PEM certificate (chain) to serve HTTPS with; without it the server speaks plain HTTP, "
+                      "which it does only on a loopback address or with --insecure-http");
+    serve->add_option("--tls-key", config.tls_key_file, "PEM private key of --tls-cert (a file others cannot read)");
+    serve->add_option("--tls-client-ca", config.tls_client_ca_file,
+                      "PEM CA of device certificates: a device token is then accepted only with a client "
+                      "certificate of this CA whose CN is that device's id");
+    long long handshake_timeout = 10;
+    serve->add_option("--tls-handshake-timeout", handshake_timeout, "seconds a TLS handshake may take")
+        ->check(CLI::Range(1, 600))->capture_default_str();
+    serve->add_flag("--insecure-http", config.insecure_http,
+                    "serve plain HTTP on a non-loopback address (behind a TLS proxy on the same host, say)");
     serve->add_flag("--secure-cookie", config.secure_cookies,
                     "mark the dashboard's session cookie Secure (when users reach the server over HTTPS)");
     serve->add_option("--home-country", config.home_country,
@@ -254,6 +305,8 @@ int main(int argc, char** argv) {
             config.offline_retry_after = std::chrono::seconds{retry_after};
             config.silent_after = std::chrono::seconds{static_cast<long long>(silent_after_minutes * 60.0 + 0.5)};
             config.session_lifetime = std::chrono::hours{session_hours};
+            config.tls_handshake_timeout = std::chrono::seconds{handshake_timeout};
+            check_transport(config);
             set_stay_countries(config, stay_exempt);
             return server::serve(config);
         }
@@ -269,10 +322,15 @@ int main(int argc, char** argv) {
         if (list->parsed()) return token_list(db, as_json);
         if (revoke->parsed()) {
             server::Store store(db);
+            server::Principal revoked;
+            revoked.token_id = revoke_id;
+            for (const auto& t : store.list_tokens())
+                if (t.principal.token_id == revoke_id) revoked = t.principal;
             if (!store.revoke_token(revoke_id)) {
                 std::cerr << "borderlog-server: no valid token with id " << revoke_id << "\n";
                 return 1;
             }
+            audit_token_change(store, "token.revoke", revoked);
             std::cerr << "token " << revoke_id << " revoked\n";
             return 0;
         }

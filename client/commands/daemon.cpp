@@ -79,8 +79,8 @@ int run_daemon(const RunOptions& o) {
     const DataDir dir = open_data_dir(o.sync.data_dir);
     const ClientConfig config = load_config(dir);
     Outbox outbox(dir.outbox_file());
-    HttpClient http(config.server_url, std::chrono::seconds{o.sync.timeout_s});
-    HttpClient list_http(config.server_url, std::chrono::seconds{o.sync.timeout_s}, kMaxWatchlistAnswerBytes);
+    HttpClient http(config.server_url, std::chrono::seconds{o.sync.timeout_s}, config.tls);
+    HttpClient list_http(config.server_url, std::chrono::seconds{o.sync.timeout_s}, config.tls, kMaxWatchlistAnswerBytes);
     Backoff backoff(std::chrono::milliseconds{o.backoff_base_ms}, std::chrono::seconds{o.backoff_cap_s},
                     std::random_device{}());
 

@@ -19,7 +19,7 @@ int run_sync_once(const SyncCommandOptions& o) {
     const DataDir dir = open_data_dir(o.data_dir);
     const ClientConfig config = load_config(dir);
     Outbox outbox(dir.outbox_file());
-    HttpClient http(config.server_url, std::chrono::seconds{o.timeout_s});
+    HttpClient http(config.server_url, std::chrono::seconds{o.timeout_s}, config.tls);
     SyncReport report;
     WatchlistPull pull;
     {
@@ -29,7 +29,7 @@ int run_sync_once(const SyncCommandOptions& o) {
         // The watchlist copy is refreshed too, when the centre answered: its outcome never changes the
         // exit code, which is about the records.
         if (report.status != SyncStatus::unavailable) {
-            HttpClient list_http(config.server_url, std::chrono::seconds{o.timeout_s}, kMaxWatchlistAnswerBytes);
+            HttpClient list_http(config.server_url, std::chrono::seconds{o.timeout_s}, config.tls, kMaxWatchlistAnswerBytes);
             pull = pull_watchlist(outbox, list_http, config);
         } else {
             pull.outcome = WatchlistPull::Outcome::unavailable;

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 namespace json = boost::json;
@@ -23,7 +24,28 @@ struct Connection {
     std::string server = "http://127.0.0.1:8080";
     std::string token;
     int timeout_s = 30;
+    client::TlsOptions tls;
+    bool insecure_http = false;
 };
+
+// --ca, --client-cert, --client-key and --insecure-http: how an https:// server is trusted.
+void add_tls_options(CLI::App& app, Connection& c) {
+    app.add_option("--ca", c.tls.ca_file, "PEM CA certificate the server's certificate must chain to (default: the "
+                                          "system's CAs)");
+    app.add_option("--client-cert", c.tls.client_cert_file, "a PEM client certificate to show the server");
+    app.add_option("--client-key", c.tls.client_key_file, "the PEM private key of --client-cert");
+    app.add_flag("--insecure-http", c.insecure_http, "allow a plain http:// --server on another host");
+}
+
+// The TLS options fit the URL. Returns an error message, or empty.
+std::string check_tls_options(const Connection& c) {
+    const bool https = c.server.rfind("https://", 0) == 0;
+    if (!https && !c.tls.ca_file.empty()) return "--ca: goes with an https:// --server";
+    if (!https && !c.tls.client_cert_file.empty()) return "--client-cert: goes with an https:// --server";
+    if (c.tls.client_cert_file.empty() != c.tls.client_key_file.empty())
+        return "--client-cert: --client-cert and --client-key go together";
+    return {};
+}
 
 // Prints a problem+json answer as one line naming its code, and returns exit code 1 (3 when the
 // server is unavailable).
@@ -290,14 +312,105 @@ int release_rejected(client::HttpClient& http, const Connection& c, const std::s
     return 0;
 }
 
+// --- audit: the trail of who did what (admins) -------------------------------------------------------
+
+struct AuditOptions {
+    std::string action, actor, from, to, after;
+    std::int64_t token = 0;
+    int limit = 100;
+    bool all = false, csv = false, as_json = false;
+};
+
+void add_audit_command(CLI::App& app, AuditOptions& o, CLI::App*& command) {
+    command = app.add_subcommand("audit", "The audit trail: sign-ins, token changes, the outage switch, drills, "
+                                          "reads of traveller data (admins)");
+    command->add_option("--action", o.action, "only this action (token.create), or a prefix ending in * (token.*)");
+    command->add_option("--actor", o.actor, "only this actor (a token's name, or an operating-system user)");
+    // Not --token: that is the caller's own token (and BORDERLOG_TOKEN would land here too).
+    command->add_option("--token-id", o.token, "only what the token with this id did")->check(CLI::PositiveNumber);
+    command->add_option("--from", o.from, "at or after (RFC 3339)");
+    command->add_option("--to", o.to, "before (RFC 3339)");
+    command->add_option("--limit", o.limit, "events per page")->check(CLI::Range(1, 1000))->capture_default_str();
+    command->add_option("--after", o.after, "continue after this cursor (next_after of the previous page)");
+    command->add_flag("--all", o.all, "follow the cursor to the last page");
+    auto* csv = command->add_flag("--csv", o.csv, "print CSV");
+    command->add_flag("--json", o.as_json, "print one JSON event per line")->excludes(csv);
+}
+
+// The records of a CSV text (quoted cells may hold line breaks), and the first cell of the last one.
+std::pair<long, std::string> csv_records(const std::string& text) {
+    long records = 0;
+    std::string first, current_first;
+    bool quoted = false, in_first = true;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char ch = text[i];
+        if (ch == '"') quoted = !quoted;
+        if (quoted) continue;
+        if (ch == ',') in_first = false;
+        else if (ch == '\n') {
+            ++records;
+            first = current_first;
+            current_first.clear();
+            in_first = true;
+        } else if (in_first && ch != '\r') {
+            current_first += ch;
+        }
+    }
+    return {records, first};
+}
+
+int list_audit(client::HttpClient& http, const Connection& c, const AuditOptions& o) {
+    std::string after = o.after;
+    bool first_page = true;
+    for (;;) {
+        std::string target = "/api/v1/audit?" + query_part("limit", std::to_string(o.limit));
+        for (const auto& [key, value] : {std::pair{"action", &o.action}, {"actor", &o.actor}, {"from", &o.from},
+                                         {"to", &o.to}})
+            if (!value->empty()) target += "&" + query_part(key, *value);
+        if (o.token > 0) target += "&" + query_part("token", std::to_string(o.token));
+        if (!after.empty()) target += "&" + query_part("after", after);
+        if (o.csv) target += std::string("&format=csv&header=") + (first_page ? "true" : "false");
+        const auto res = http.request("GET", target, "", c.token);
+        if (res.status != 200) return report_failure(res);
+        std::string next;
+        if (o.csv) {
+            std::cout << res.body;
+            // A full page may have more behind it; the cursor is the last line's id (its first cell).
+            const auto [records, last_id] = csv_records(res.body);
+            if (records - (first_page ? 1 : 0) == o.limit) next = last_id;
+        } else {
+            const json::value v = json::parse(res.body);
+            if (o.as_json) {
+                for (const auto& e : v.at("events").as_array()) std::cout << json::serialize(e) << "\n";
+            } else {
+                if (first_page) std::cout << "ID\tAT\tACTION\tACTOR\tTOKEN\tROLE\tADDRESS\tTARGET\tDETAIL\n";
+                for (const auto& e : v.at("events").as_array()) {
+                    const auto text = [&](const char* key) {
+                        const auto& f = e.at(key);
+                        return f.is_string() ? std::string(f.get_string()) : f.is_null() ? "-" : json::serialize(f);
+                    };
+                    std::cout << text("id") << '\t' << text("at") << '\t' << text("action") << '\t' << text("actor")
+                              << '\t' << text("token_id") << '\t' << text("role") << '\t' << text("address") << '\t'
+                              << text("target") << '\t' << text("detail") << "\n";
+                }
+            }
+            if (const auto& n = v.at("next_after"); n.is_string()) next = n.get_string();
+        }
+        first_page = false;
+        if (!o.all || next.empty()) return 0;
+        after = next;
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"borderlogctl: operate a borderlog server (outage switch, crossings, fleet, quarantine, anomalies, "
-                 "alerts, watchlist, reports, drills)"};
+                 "alerts, watchlist, reports, drills, audit)"};
     common::setup_program(app, "borderlogctl");
     Connection c;
-    app.add_option("--server", c.server, "the central server, http://host:port")->capture_default_str();
+    app.add_option("--server", c.server, "the central server, https://host:port")->capture_default_str();
+    add_tls_options(app, c);
     app.add_option("--token", c.token, "an operations, trainer or admin token (visible in ps: prefer --token-file or BORDERLOG_TOKEN)");
     std::string token_file;
     app.add_option("--token-file", token_file, "a file holding the token");
@@ -350,6 +463,9 @@ int main(int argc, char** argv) {
     release_cmd->add_option("id", release_id, "the entry's id (rejected list)")->required();
     ctl::OfficerCommands officer_commands(app);  // anomalies, alerts, watchlist, report, traveler
     ctl::DrillCommands drill_commands(app);      // drill start|stop|status|list|report
+    AuditOptions audit;
+    CLI::App* audit_cmd = nullptr;
+    add_audit_command(app, audit, audit_cmd);
 
     if (const auto stop = common::parse_command_line(app, argc, argv, "borderlogctl")) return *stop;
     // A flag wins over the environment: --token-file over BORDERLOG_TOKEN, --token over BORDERLOG_TOKEN_FILE.
@@ -368,23 +484,39 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    if (const auto problem = client::check_server_url(c.server); !problem.empty()) {
+    if (const auto problem = client::check_server_url(c.server, c.insecure_http); !problem.empty()) {
         std::cerr << "borderlogctl: --server: " << problem << "\n";
+        return 2;
+    }
+    if (const auto problem = check_tls_options(c); !problem.empty()) {
+        std::cerr << "borderlogctl: " << problem << "\n";
         return 2;
     }
     if (c.token.empty()) {
         std::cerr << "borderlogctl: --token: required (--token-file FILE, or BORDERLOG_TOKEN)\n";
         return 2;
     }
+    std::optional<client::HttpClient> connection;
     try {
-        client::HttpClient http(c.server, std::chrono::seconds{c.timeout_s});
+        connection.emplace(c.server, std::chrono::seconds{c.timeout_s}, c.tls);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "borderlogctl: " << (c.tls.client_cert_file.empty() ? "--ca" : "--ca/--client-cert") << ": "
+                  << e.what() << "\n";
+        return 2;
+    }
+    try {
+        client::HttpClient& http = *connection;
         if (offline->parsed()) return central_offline(http, c, state, reason);
         if (list_cmd->parsed()) return list_crossings(http, c, list);
         if (fleet_cmd->parsed()) return fleet(http, c, fleet_checkpoint, fleet_json);
         if (rejected_list_cmd->parsed()) return list_rejected(http, c, rejected_list);
         if (release_cmd->parsed()) return release_rejected(http, c, release_id);
+        if (audit_cmd->parsed()) return list_audit(http, c, audit);
         if (const auto rc = officer_commands.run(http, c.token)) return *rc;
         if (const auto rc = drill_commands.run(http, c.token, c.server)) return *rc;
+    } catch (const client::TlsError& e) {
+        std::cerr << "borderlogctl: " << c.server << ": " << e.what() << "\n";
+        return 1;
     } catch (const client::TransportError& e) {
         std::cerr << "borderlogctl: cannot reach " << c.server << ": " << e.what() << "\n";
         return 3;

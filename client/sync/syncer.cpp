@@ -1,5 +1,7 @@
 #include "client/sync/syncer.hpp"
 
+#include "client/sync/answers.hpp"
+
 #include "client/queue/lane_queues.hpp"
 #include "client/queue/watchlist_copy.hpp"
 #include "common/log.hpp"
@@ -53,9 +55,15 @@ SyncReport refused(Outbox& outbox, const HttpResponse& res, const SyncReport& so
 
 SyncReport unreachable(Outbox& outbox, const TransportError& e, const SyncReport& so_far) {
     SyncReport r = so_far;
+    r.error = e.what();
+    if (dynamic_cast<const TlsError*>(&e)) {
+        // A certificate refused (a wrong CA, expired, another name): a setting to fix, not an outage.
+        r.status = SyncStatus::failed;
+        r.error = "TLS: " + r.error;
+        return r;
+    }
     note_contact(outbox, "offline");
     r.status = SyncStatus::unavailable;
-    r.error = e.what();
     return r;
 }
 
@@ -79,40 +87,6 @@ std::optional<SyncReport> refresh_limits(Outbox& outbox, HttpClient& http, const
     remember_limits(outbox, res.body);
     state.limits_fresh = true;
     return std::nullopt;
-}
-
-// A batch answer, checked whole before anything is applied: one result per record, in order, with
-// its id. Nullopt when it does not match the batch.
-std::optional<std::vector<RecordAnswer>> read_answer(const std::vector<QueuedRecord>& batch, const std::string& body) {
-    boost::system::error_code ec;
-    const json::value answer = json::parse(body, ec);
-    const auto* obj = ec ? nullptr : answer.if_object();
-    const auto* results = obj ? obj->if_contains("results") : nullptr;
-    if (!results || !results->is_array() || results->get_array().size() != batch.size()) return std::nullopt;
-    std::vector<RecordAnswer> out;
-    out.reserve(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-        const auto* r = results->get_array()[i].if_object();
-        const auto* id = r ? r->if_contains("id") : nullptr;
-        const auto* status = r ? r->if_contains("status") : nullptr;
-        if (!id || !status || !id->is_string() || !status->is_string() || id->get_string() != batch[i].id)
-            return std::nullopt;
-        const std::string_view s = status->get_string();
-        if (s == "stored" || s == "duplicate") {
-            out.push_back({batch[i].id, RecordAnswer::Kind::acknowledged, std::string(s), ""});
-        } else if (s == "rejected") {
-            std::string code = "rejected", detail;
-            if (const auto* e = r->if_contains("error"); e && e->is_object()) {
-                if (const auto* c = e->get_object().if_contains("code"); c && c->is_string()) code = c->get_string();
-                if (const auto* d = e->get_object().if_contains("detail"); d && d->is_string()) detail = d->get_string();
-            }
-            const auto kind = code == "seq_conflict" ? RecordAnswer::Kind::seq_conflict : RecordAnswer::Kind::rejected;
-            out.push_back({batch[i].id, kind, code, detail});
-        } else {
-            return std::nullopt;
-        }
-    }
-    return out;
 }
 
 // A whole batch refused for what it carries (unreadable JSON, too large): one of its records is at fault.
@@ -180,7 +154,7 @@ SyncReport push_pending(Outbox& outbox, HttpClient& http, const ClientConfig& co
             continue;
         }
         if (res.status != 200) return refused(outbox, res, report);
-        const auto answers = read_answer(batch, res.body);
+        const auto answers = read_batch_answer(batch, res.body);
         if (!answers) {
             report.status = SyncStatus::failed;
             report.error = "the server's answer does not match the batch sent";
@@ -210,53 +184,6 @@ SyncReport push_pending(Outbox& outbox, HttpClient& http, const ClientConfig& co
     }
 }
 
-struct ReconcilePage {
-    std::int64_t max_seq = 0;
-    std::vector<std::pair<std::int64_t, std::int64_t>> missing;
-    bool truncated = false;
-    std::string server_time;
-};
-
-// Reads one page of a reconcile answer. Returns why it is not believed; empty when it is.
-std::string read_reconcile_page(const std::string& body, const ClientConfig& config, const std::string& stream_id,
-                                std::int64_t after, std::int64_t local_last, ReconcilePage& page) {
-    if (body.size() > kMaxReconcileAnswerBytes) return "larger than a page can be";
-    boost::system::error_code ec;
-    const json::value v = json::parse(body, ec);
-    const auto* o = ec ? nullptr : v.if_object();
-    if (!o) return "not a JSON object";
-    if (const auto* d = o->if_contains("device_id"); d && (!d->is_string() || d->get_string() != config.device.device_id))
-        return "it is for another device";
-    if (const auto* s = o->if_contains("stream_id"); s && (!s->is_string() || s->get_string() != stream_id))
-        return "it is for another stream";
-    const auto max = whole(*o, "max_seq");
-    if (!max || *max < 0) return "max_seq is missing";
-    page.max_seq = *max;
-    const auto* missing = o->if_contains("missing");
-    if (!missing || !missing->is_array()) return "missing is not a list";
-    if (missing->get_array().size() > kMaxRangesPerPage) return "more ranges than a page holds";
-    std::int64_t last_to = after;
-    for (const auto& r : missing->get_array()) {
-        const auto* pair = r.if_array();
-        if (!pair || pair->size() != 2 || !(*pair)[0].is_int64() || !(*pair)[1].is_int64()) return "a range is not [from,to]";
-        const std::int64_t from = (*pair)[0].get_int64(), to = (*pair)[1].get_int64();
-        // Ranges ascend, do not overlap, and lie below max_seq (the highest seq accounted for): a range
-        // beyond it claims more missing than the device ever sent.
-        if (from < 1 || to < from || from <= last_to || to >= page.max_seq) return "a range is out of order or bounds";
-        if (to > local_last)
-            return "it claims seq " + std::to_string(to) + " missing, beyond the last this terminal gave the stream (" +
-                   std::to_string(local_last) + ")";
-        page.missing.emplace_back(from, to);
-        last_to = to;
-    }
-    const auto* truncated = o->if_contains("truncated");
-    page.truncated = truncated && truncated->is_bool() && truncated->get_bool();
-    if (page.truncated && page.missing.empty()) return "truncated without ranges";
-    if (const auto* t = o->if_contains("server_time"); t && t->is_string() && core::parse_rfc3339(t->get_string()))
-        page.server_time = t->get_string();
-    return {};
-}
-
 struct ReconcileBudget {
     int pages = 0;
     std::int64_t requeue = 0;
@@ -284,7 +211,7 @@ std::int64_t reconcile_stream(Outbox& outbox, HttpClient& http, const ClientConf
             return 0;
         }
         ReconcilePage page;
-        if (const std::string why = read_reconcile_page(res.body, config, stream_id, after, local_last, page);
+        if (const std::string why = read_reconcile_page(res.body, config.device.device_id, stream_id, after, local_last, page);
             !why.empty()) {
             problem = "the server's reconcile answer was refused: " + why;
             common::log_event(spdlog::level::warn, "reconcile_answer_refused", {{"stream_id", stream_id}, {"why", why}});

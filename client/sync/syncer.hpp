@@ -5,6 +5,7 @@
 
 #include "client/client_config.hpp"
 #include "client/queue/outbox.hpp"
+#include "client/sync/answers.hpp"  // the answers read, and the bounds on them
 #include "client/sync/http_client.hpp"
 
 #include <chrono>
@@ -16,11 +17,6 @@
 
 namespace borderlog::client {
 
-// Bounds on what one sync round takes from a reconcile answer, whatever the server says.
-inline constexpr std::size_t kMaxRangesPerPage = 1000;         // the documented page size
-inline constexpr int kMaxReconcilePagesPerRound = 20;          // over every stream of the round
-inline constexpr std::size_t kMaxReconcileAnswerBytes = 256 * 1024;  // a full page is ~45 KB
-inline constexpr std::int64_t kMaxRequeuedPerRound = 50000;    // records re-sent in one round at most
 // Room left in a batch body for its envelope ({"device_time":...,"records":[...]}).
 inline constexpr std::size_t kBatchEnvelopeBytes = 128;
 

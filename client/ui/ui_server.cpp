@@ -528,7 +528,7 @@ void UiServer::start() {
     m.recorder_outbox = std::make_unique<Outbox>(m.dir.outbox_file());
     m.recorder_outbox->prefer_low_latency();
     m.reader_outbox = std::make_unique<Outbox>(m.dir.outbox_file());
-    m.centre_http = std::make_unique<HttpClient>(m.config.server_url, m.options.lookup_timeout);
+    m.centre_http = std::make_unique<HttpClient>(m.config.server_url, m.options.lookup_timeout, m.config.tls);
 
     const tcp::endpoint endpoint(address, where.port);
     m.acceptor.open(endpoint.protocol(), ec);

@@ -58,6 +58,7 @@ App::App(Services& services) : services_(services) {
     routes::add_rejected_routes(router_, services_);
     routes::add_officer_routes(router_, services_);
     routes::add_drill_routes(router_, services_);
+    routes::add_audit_routes(router_, services_);
 }
 
 namespace {
@@ -84,13 +85,13 @@ Problem problem_of(std::exception_ptr error) {
 
 }  // namespace
 
-awaitable<Reply> App::handle(Request req, std::string address) {
+awaitable<Reply> App::handle(Request req, std::string address, std::string client_identity) {
     const auto started = std::chrono::steady_clock::now();
     std::string route = "unmatched";  // the route's pattern once matched: the metrics' label
     std::optional<Reply> reply;
     std::exception_ptr failure;
     try {
-        auto dispatching = dispatch(req, std::move(address), route);
+        auto dispatching = dispatch(req, std::move(address), std::move(client_identity), route);
         reply = co_await std::move(dispatching);
     } catch (...) {
         failure = std::current_exception();
@@ -101,10 +102,10 @@ awaitable<Reply> App::handle(Request req, std::string address) {
     co_return std::move(*reply);
 }
 
-awaitable<std::optional<Reply>> App::admit(const Request& head, std::string address) {
+awaitable<std::optional<Reply>> App::admit(const Request& head, std::string address, std::string client_identity) {
     std::exception_ptr failure;
     try {
-        auto checking = check(head, address);
+        auto checking = check(head, address, client_identity);
         co_await std::move(checking);
         co_return std::nullopt;
     } catch (...) {
@@ -113,7 +114,8 @@ awaitable<std::optional<Reply>> App::admit(const Request& head, std::string addr
     co_return Reply{problem_response(problem_of(failure), head.version(), head.keep_alive())};
 }
 
-awaitable<App::Admitted> App::check(const Request& req, const std::string& address) {
+awaitable<App::Admitted> App::check(const Request& req, const std::string& address,
+                                    const std::string& client_identity) {
     Admitted out{decode_target(req.target()), {}, {}};
     const auto& segments = out.target.segments;
     const bool api = segments.size() >= 2 && segments[0] == "api" && segments[1] == "v1";
@@ -138,11 +140,17 @@ awaitable<App::Admitted> App::check(const Request& req, const std::string& addre
     }
     if (!route.allows(out.caller.role))
         throw forbidden("this token's role (" + out.caller.role + ") may not do this");
+    // A stolen device token is useless without the device's key: the token and the certificate must
+    // name the same device.
+    if (out.caller.role == "device" && services_.config.device_certificates_required() &&
+        client_identity != out.caller.device_id)
+        throw forbidden("a device token is accepted only over TLS with that device's own client certificate");
     co_return out;
 }
 
-awaitable<Reply> App::dispatch(const Request& req, std::string address, std::string& route_pattern) {
-    auto checking = check(req, address);
+awaitable<Reply> App::dispatch(const Request& req, std::string address, std::string client_identity,
+                               std::string& route_pattern) {
+    auto checking = check(req, address, client_identity);
     Admitted admitted = co_await std::move(checking);
     const Route& route = *admitted.match.route;
     route_pattern = route.pattern;

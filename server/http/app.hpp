@@ -23,13 +23,16 @@ public:
     // Builds the route table from every route module.
     explicit App(Services& services);
 
-    // `address`: the peer's IP address (for the audit trail and per-address limits).
-    boost::asio::awaitable<Reply> handle(Request request, std::string address);
+    // `address`: the peer's IP address (for the audit trail and per-address limits). `client_identity`:
+    // what the connection's verified TLS client certificate names (its CN), empty without one.
+    boost::asio::awaitable<Reply> handle(Request request, std::string address, std::string client_identity = {});
 
     // Decides from the head alone, before the body is read, whether a request may go on: its target
     // can be read, its route exists and, where the route needs a token, the token is valid and its role
-    // allowed. Returns the refusal to send (the session then never reads the body), or nothing.
-    boost::asio::awaitable<std::optional<Reply>> admit(const Request& head, std::string address);
+    // allowed (a device token, when device certificates are required, only with its device's
+    // certificate). Returns the refusal to send (the session then never reads the body), or nothing.
+    boost::asio::awaitable<std::optional<Reply>> admit(const Request& head, std::string address,
+                                                       std::string client_identity = {});
 
     Services& services() { return services_; }
     const Router& router() const { return router_; }
@@ -40,9 +43,11 @@ private:
         Router::Match match;
         Principal caller;
     };
-    boost::asio::awaitable<Admitted> check(const Request& req, const std::string& address);
+    boost::asio::awaitable<Admitted> check(const Request& req, const std::string& address,
+                                           const std::string& client_identity);
     // Sets `route_pattern` once the route is known (the metrics' label).
-    boost::asio::awaitable<Reply> dispatch(const Request& req, std::string address, std::string& route_pattern);
+    boost::asio::awaitable<Reply> dispatch(const Request& req, std::string address, std::string client_identity,
+                                           std::string& route_pattern);
     // A device call while a drill covers its device, or watches its drain: the one place drill faults
     // are injected (docs/drills.md).
     boost::asio::awaitable<Reply> under_drill(const Route& route, Call& call);

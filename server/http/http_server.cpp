@@ -10,10 +10,13 @@
 #include "server/http/db_bridge.hpp"
 #include "server/http/routes/routes.hpp"
 #include "server/http/session.hpp"
+#include "server/http/tls.hpp"
 #include "server/storage/migrations.hpp"
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl/context.hpp>
 
+#include <optional>
 #include <thread>
 
 namespace borderlog::server {
@@ -40,8 +43,8 @@ auto log_if_failed(const char* what) {
     };
 }
 
-awaitable<void> accept_loop(tcp::acceptor& acceptor, http::App& app, const ServerConfig& config,
-                            http::ConnectionTable& table) {
+awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::ssl::context* tls, http::App& app,
+                            const ServerConfig& config, http::ConnectionTable& table) {
     asio::steady_timer pause(co_await asio::this_coro::executor);
     for (;;) {
         auto strand = asio::make_strand(acceptor.get_executor());
@@ -56,7 +59,7 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, http::App& app, const Serve
             co_await std::move(pausing);
             continue;
         }
-        http::start_session(std::move(socket), app, config, table);
+        http::start_session(std::move(socket), tls, app, config, table);
     }
 }
 
@@ -113,6 +116,9 @@ awaitable<void> keep_partitions_ahead(Pool& pool) {
 }  // namespace
 
 int serve(const ServerConfig& config) {
+    // The certificate and key are read before anything else: a mistake in them stops the start at once.
+    std::optional<asio::ssl::context> tls;
+    if (config.tls()) tls.emplace(http::make_server_tls_context(config));
     const auto migrations = bundled_migrations();
     const auto report = apply_migrations(config.db_url, migrations);
     common::log_event(spdlog::level::info, "migrations_current",
@@ -133,11 +139,13 @@ int serve(const ServerConfig& config) {
     acceptor.bind(endpoint);
     acceptor.listen(asio::socket_base::max_listen_connections);
     common::log_event(spdlog::level::info, "listening",
-                      {{"address", config.listen_host}, {"port", acceptor.local_endpoint().port()}});
+                      {{"address", config.listen_host}, {"port", acceptor.local_endpoint().port()},
+                       {"tls", config.tls()}, {"device_certificates", config.device_certificates_required()}});
 
     // The acceptor is touched by accept_loop and by drain: both run on one strand.
     auto acceptor_strand = asio::make_strand(ioc);
-    asio::co_spawn(acceptor_strand, accept_loop(acceptor, app, config, registry), log_if_failed("accept_loop"));
+    asio::co_spawn(acceptor_strand, accept_loop(acceptor, tls ? &*tls : nullptr, app, config, registry),
+                   log_if_failed("accept_loop"));
     asio::co_spawn(ioc, http::routes::watch_central_state(services), log_if_failed("watch_central_state"));
     asio::co_spawn(ioc, http::routes::run_fleet(services), log_if_failed("run_fleet"));
     asio::co_spawn(ioc, http::routes::run_analyser(services), log_if_failed("run_analyser"));

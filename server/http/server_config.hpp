@@ -36,6 +36,17 @@ struct ServerConfig {
     std::chrono::seconds token_cache_ttl{5};  // a revoked token stops working within this
     std::chrono::seconds silent_after{300};   // a device with no contact for this long shows as silent
     std::chrono::seconds session_lifetime{12 * 3600};  // a dashboard sign-in lasts this long (a shift)
+    // TLS: the certificate (chain) and key in PEM; without them the server speaks plain HTTP, which
+    // it does only on a loopback address or when insecure_http says so (see docs/security.md).
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    // The CA of device certificates: when set, a device token is accepted only over a connection with a
+    // client certificate of this CA whose subject CN is that device's id.
+    std::string tls_client_ca_file;
+    bool insecure_http = false;
+    std::chrono::seconds tls_handshake_timeout{10};  // a TLS handshake must be done within this
+    bool tls() const { return !tls_cert_file.empty(); }
+    bool device_certificates_required() const { return !tls_client_ca_file.empty(); }
     bool secure_cookies = false;  // mark the session cookie Secure (set it when served over HTTPS)
     // The 90/180 stay rule applies to every nationality but these: the home country's (own citizens)
     // and any listed in stay_exempt. ICAO codes, e.g. ALB.

@@ -1,15 +1,19 @@
 // A session reads with its own reader (common/http_wire), not Beast's parser, so that it decides the
 // framing itself and can stop after the head: the token is checked before a byte of the body is read.
-// Beast still writes the answers.
+// Beast still writes the answers. One session template serves plain TCP and TLS alike: every bound,
+// timeout and disposition below holds for both; TLS adds a handshake with its own deadline.
 #include "server/http/session.hpp"
 
 #include "common/http_wire.hpp"
 #include "common/log.hpp"
 #include "server/http/responses.hpp"
+#include "server/http/tls.hpp"
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <array>
 #include <memory>
@@ -22,6 +26,8 @@ using asio::awaitable;
 using asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using Step = wire::Reader::Step;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 namespace {
 
@@ -66,10 +72,15 @@ bool has_body(const wire::Head& head) {
            (head.framing == wire::Framing::length && head.content_length > 0);
 }
 
-class Session : public Connection, public std::enable_shared_from_this<Session> {
+template <class Stream>
+class Session : public Connection, public std::enable_shared_from_this<Session<Stream>> {
 public:
-    Session(tcp::socket socket, App& app, const ServerConfig& config, ConnectionTable& table, std::string address)
-        : stream_(std::move(socket)),
+    static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+    // `tls` is the context for a TLS session, unused for a plain one.
+    Session(tcp::socket socket, asio::ssl::context* tls, App& app, const ServerConfig& config, ConnectionTable& table,
+            std::string address)
+        : stream_(make_stream(std::move(socket), tls)),
           app_(app),
           config_(config),
           table_(table),
@@ -80,10 +91,17 @@ public:
     const std::string& group() const { return group_; }
 
     awaitable<void> run() {
-        auto self = shared_from_this();
+        auto self = this->shared_from_this();
         try {
-            auto serving = serve_requests();
-            co_await std::move(serving);
+            bool ready = true;
+            if constexpr (kTls) {
+                auto shaking = handshake();
+                ready = co_await std::move(shaking);
+            }
+            if (ready) {
+                auto serving = serve_requests();
+                co_await std::move(serving);
+            }
         } catch (const std::exception& e) {
             common::log_event(spdlog::level::warn, "session_error", {{"error", e.what()}, {"address", address_}});
         } catch (...) {
@@ -96,12 +114,38 @@ public:
 
     // Called on shutdown from another thread: closes the connection if it waits for a request.
     void close_if_idle() override {
-        asio::post(stream_.get_executor(), [self = shared_from_this()] {
+        asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
             if (!self->busy_) self->close();
         });
     }
 
 private:
+    static Stream make_stream(tcp::socket socket, asio::ssl::context* tls) {
+        if constexpr (kTls) {
+            return Stream(std::move(socket), *tls);
+        } else {
+            (void)tls;
+            return Stream(std::move(socket));
+        }
+    }
+
+    beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+    // The TLS handshake, within its own deadline. Whatever a stranger sends instead (plain HTTP, old
+    // protocol versions, garbage) ends only this connection. With device certificates configured, a
+    // verified certificate's identity is kept for the requests of this connection.
+    awaitable<bool> handshake() {
+        lowest().expires_after(config_.tls_handshake_timeout);
+        auto shaking = stream_.async_handshake(asio::ssl::stream_base::server, kTuple);
+        auto [ec] = co_await std::move(shaking);
+        if (ec) {
+            common::log_event(spdlog::level::debug, "tls_handshake_failed", {{"address", address_}, {"error", ec.message()}});
+            co_return false;
+        }
+        if (config_.device_certificates_required()) client_identity_ = client_certificate_identity(stream_.native_handle());
+        co_return true;
+    }
+
     awaitable<void> serve_requests() {
         for (;;) {
             reader_.reset();
@@ -116,7 +160,7 @@ private:
             }
             busy_ = true;
             Request req = to_request(reader_.head());
-            auto admitting = app_.admit(req, address_);
+            auto admitting = app_.admit(req, address_, client_identity_);
             std::optional<Reply> refused = co_await std::move(admitting);
             if (refused && has_body(reader_.head())) {
                 auto refusing = refuse_before_body(std::move(refused->response));
@@ -130,7 +174,7 @@ private:
             }
             auto reading_body = read_body(req);
             if (!co_await std::move(reading_body)) co_return;
-            auto handling = app_.handle(std::move(req), address_);
+            auto handling = app_.handle(std::move(req), address_, client_identity_);
             Reply reply = co_await std::move(handling);
             auto sending = deliver(std::move(reply));
             if (!co_await std::move(sending)) co_return;
@@ -143,14 +187,14 @@ private:
     // connection ends without anything to answer.
     awaitable<bool> read_head() {
         const auto waiting_since = Clock::now();
-        stream_.expires_after(config_.read_timeout);
+        lowest().expires_after(config_.read_timeout);
         bool started = false;
         for (;;) {
             in_.erase(0, reader_.feed(in_));
             if (reader_.started() && !started) {
                 started = true;
                 request_started_ = Clock::now();
-                stream_.expires_at(
+                lowest().expires_at(
                     std::min(waiting_since + config_.read_timeout, request_started_ + config_.head_timeout));
             }
             if (reader_.step() != Step::need_more) co_return true;
@@ -174,12 +218,12 @@ private:
                 co_return false;
             }
             static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-            stream_.expires_after(config_.read_timeout);
+            lowest().expires_after(config_.read_timeout);
             auto writing = asio::async_write(stream_, asio::buffer(kContinue), kTuple);
             auto [ec, n] = co_await std::move(writing);
             if (ec) co_return false;
         }
-        stream_.expires_at(request_started_ + config_.read_timeout);
+        lowest().expires_at(request_started_ + config_.read_timeout);
         for (;;) {
             in_.erase(0, reader_.feed(in_));
             if (reader_.step() == Step::done) break;
@@ -230,7 +274,7 @@ private:
     // Reads and drops the rest of a body, bounded in bytes and in time, so that a client still
     // writing it reaches the point where it reads our answer.
     awaitable<void> drain_body() {
-        stream_.expires_after(config_.drain_body_timeout);
+        lowest().expires_after(config_.drain_body_timeout);
         std::uint64_t dropped = 0;
         for (;;) {
             const auto used = reader_.feed(in_);
@@ -289,7 +333,7 @@ private:
     // Says nothing until the client gives up, or at most the read timeout (a drill's "timeout" fault).
     awaitable<void> hang() {
         busy_ = false;  // shutdown may close it
-        stream_.expires_after(config_.read_timeout);
+        lowest().expires_after(config_.read_timeout);
         for (;;) {
             auto reading = stream_.async_read_some(asio::buffer(chunk_), kTuple);
             auto [ec, n] = co_await std::move(reading);
@@ -304,7 +348,7 @@ private:
         head.keep_alive(false);
         head.body().clear();
         beast::http::response_serializer<beast::http::string_body> serializer(head);
-        stream_.expires_after(config_.read_timeout);
+        lowest().expires_after(config_.read_timeout);
         auto writing = beast::http::async_write_header(stream_, serializer, kTuple);
         auto [ec, n] = co_await std::move(writing);
         if (ec) co_return;
@@ -318,7 +362,7 @@ private:
     public:
         explicit Sink(Session& session) : session_(session) {}
         awaitable<bool> write(std::string data) override {
-            session_.stream_.expires_after(session_.config_.read_timeout);
+            session_.lowest().expires_after(session_.config_.read_timeout);
             auto writing = asio::async_write(session_.stream_, asio::buffer(data), kTuple);
             auto [ec, n] = co_await std::move(writing);
             co_return !ec;
@@ -330,19 +374,28 @@ private:
     };
 
     awaitable<bool> write(Response& res) {
-        stream_.expires_after(config_.read_timeout);
+        lowest().expires_after(config_.read_timeout);
         auto writing = beast::http::async_write(stream_, res, kTuple);
         auto [ec, n] = co_await std::move(writing);
         co_return !ec;
     }
 
-    // Ends the sending side and drops what the peer still sends, for a moment (see kLingerBytes).
+    // Ends the sending side and drops what the peer still sends, for a moment (see kLingerBytes). Over
+    // TLS the end is a close_notify, and the peer's data is read (and dropped) by the shutdown itself
+    // until its close_notify, its close, or the same deadline.
     awaitable<void> linger() {
         busy_ = false;
+        if constexpr (kTls) {
+            lowest().expires_after(kLingerTime);
+            in_.clear();
+            auto closing = stream_.async_shutdown(kTuple);
+            co_await std::move(closing);
+            co_return;
+        }
         beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
         if (ec) co_return;
-        stream_.expires_after(kLingerTime);
+        lowest().expires_after(kLingerTime);
         std::size_t dropped = in_.size();
         in_.clear();
         while (dropped < kLingerBytes) {
@@ -355,11 +408,11 @@ private:
 
     void close() {
         beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-        stream_.socket().close(ec);
+        lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+        lowest().socket().close(ec);
     }
 
-    beast::tcp_stream stream_;
+    Stream stream_;
     App& app_;
     const ServerConfig& config_;
     ConnectionTable& table_;
@@ -370,32 +423,44 @@ private:
     std::array<char, 8 * 1024> chunk_;  // one read
     Clock::time_point request_started_{};
     bool busy_ = false;  // touched only on this session's strand
+    std::string client_identity_;  // what a verified client certificate named (TLS with device certificates)
 };
+
+template <class Stream>
+void spawn(tcp::socket socket, asio::ssl::context* tls, App& app, const ServerConfig& config, ConnectionTable& table,
+           std::string address) {
+    auto executor = socket.get_executor();
+    auto session = std::make_shared<Session<Stream>>(std::move(socket), tls, app, config, table, std::move(address));
+    if (!table.add(session, session->group())) {
+        common::log_event(spdlog::level::debug, "connection_refused", {{"address", session->group()}});
+        return;  // over the total or this address's share: closed at once rather than queued
+    }
+    asio::co_spawn(executor, [session]() { return session->run(); }, [](std::exception_ptr error) {
+        if (!error) return;
+        try {
+            std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+            common::log_event(spdlog::level::warn, "session_error", {{"error", e.what()}});
+        } catch (...) {
+            common::log_event(spdlog::level::warn, "session_error", {{"error", "unknown exception"}});
+        }
+    });
+}
 
 }  // namespace
 
-void start_session(tcp::socket socket, App& app, const ServerConfig& config, ConnectionTable& table) {
+void start_session(tcp::socket socket, asio::ssl::context* tls, App& app, const ServerConfig& config,
+                   ConnectionTable& table) {
     try {
         beast::error_code ec;
         const auto peer = socket.remote_endpoint(ec);
         if (ec) return;  // gone already
         socket.set_option(tcp::no_delay(true), ec);
-        auto executor = socket.get_executor();
-        auto session = std::make_shared<Session>(std::move(socket), app, config, table, peer.address().to_string());
-        if (!table.add(session, session->group())) {
-            common::log_event(spdlog::level::debug, "connection_refused", {{"address", session->group()}});
-            return;  // over the total or this address's share: closed at once rather than queued
+        if (tls) {
+            spawn<TlsStream>(std::move(socket), tls, app, config, table, peer.address().to_string());
+        } else {
+            spawn<PlainStream>(std::move(socket), nullptr, app, config, table, peer.address().to_string());
         }
-        asio::co_spawn(executor, [session]() { return session->run(); }, [](std::exception_ptr error) {
-            if (!error) return;
-            try {
-                std::rethrow_exception(error);
-            } catch (const std::exception& e) {
-                common::log_event(spdlog::level::warn, "session_error", {{"error", e.what()}});
-            } catch (...) {
-                common::log_event(spdlog::level::warn, "session_error", {{"error", "unknown exception"}});
-            }
-        });
     } catch (const std::exception& e) {
         common::log_event(spdlog::level::warn, "session_start_failed", {{"error", e.what()}});
     }

@@ -374,6 +374,20 @@ INSERT INTO audit_events (token_id, role, actor, address, action, target, detail
 VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
 )SQL";
 
+// The audit trail for admins, oldest first. $1 action, $2 action prefix, $3 actor, $4 token id, $5 from,
+// $6 to (on `at`), $7 after id, $8 limit; NULL filters match everything.
+inline constexpr const char* kListAudit = R"SQL(
+SELECT id, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), token_id, role, actor, address,
+       action, target, detail::text
+FROM audit_events
+WHERE ($1::text IS NULL OR action = $1) AND ($2::text IS NULL OR starts_with(action, $2))
+  AND ($3::text IS NULL OR actor = $3) AND ($4::bigint IS NULL OR token_id = $4)
+  AND ($5::timestamptz IS NULL OR at >= $5) AND ($6::timestamptz IS NULL OR at < $6)
+  AND id > $7
+ORDER BY id
+LIMIT $8
+)SQL";
+
 // --- the fleet view (operations) -------------------------------------------------------------------
 // A device's state as a server instance knows it. Several instances write the same device: the newer
 // heartbeat wins field by field, the later sync wins.

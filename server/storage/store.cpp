@@ -67,19 +67,6 @@ std::string loggable(const std::exception& error) {
     return text;
 }
 
-StatusText refusal_text(InsertStatus status) {
-    switch (status) {
-    case InsertStatus::id_conflict:
-        return {"id_conflict", "this id is already stored with other content", "id"};
-    case InsertStatus::seq_conflict:
-        return {"seq_conflict", "another record already holds this sequence number of the device's stream", "seq"};
-    case InsertStatus::unstorable:
-        return {"invalid_field", "a value is outside what the central database can store", ""};
-    default:
-        return {"", "", ""};
-    }
-}
-
 std::vector<std::string> flags_at_ingest(const core::Crossing& x, core::Millis server_now) {
     std::vector<std::string> flags = x.flags;
     const auto at = core::parse_rfc3339(x.occurred_at);

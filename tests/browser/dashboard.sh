@@ -16,7 +16,13 @@ command -v node >/dev/null || skip "node is not installed (deploy/install-deps.s
 source "$here/../e2e/lib.sh"
 use_own_postgres  # the test stops it
 create_database
-start_server --offline-retry-after 1 --silent-after 1
+# Over HTTPS, as deployed: a CA of the test's own, and the session cookie marked Secure. Chromium is
+# told to accept the certificate of this test's server alone (its public key's hash, below), not to
+# ignore certificate errors in general.
+use_tls
+start_server --offline-retry-after 1 --silent-after 1 --secure-cookie
+SERVER_SPKI=$(openssl x509 -in "$TLS_CERT" -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary |
+    base64)
 OPS=$(token operations)
 ADMIN=$(token admin)
 for dev in KAK-01 KAK-02; do
@@ -30,7 +36,7 @@ checkpoint queue --data-dir "$WORK/KAK-02" --lane 2 --waiting 11 2>/dev/null
 
 output=${BORDERLOG_BROWSER_OUTPUT:-$WORK/output}
 mkdir -p "$output"
-BASE_URL="http://127.0.0.1:$PORT" OPS_TOKEN="$OPS" ADMIN_TOKEN="$ADMIN" CTL_BIN="$CTL_BIN" CHECKPOINT_BIN="$CHECKPOINT_BIN" \
+BASE_URL="$(server_base)" CA_FILE="$TLS_CA" SERVER_SPKI="$SERVER_SPKI" OPS_TOKEN="$OPS" ADMIN_TOKEN="$ADMIN" CTL_BIN="$CTL_BIN" CHECKPOINT_BIN="$CHECKPOINT_BIN" \
     DATA_DIR="$WORK/KAK-01" PG_STOP="$BORDERLOG_SOURCE_DIR/deploy/pg.sh stop $WORK/pg" SERVER_PID="$SERVER_PID" \
     CHROMIUM="$chromium" OUTPUT="$output" PROFILE="$WORK/chromium-profile" \
     node "$here/dashboard.test.mjs" || fail "the dashboard test failed (screenshots in $output)"

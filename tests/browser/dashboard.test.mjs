@@ -11,7 +11,7 @@ const BOUND_MS = 2000;
 const HEARTBEAT_MS = 1000;
 mkdirSync(env.PROFILE, { recursive: true });
 
-const ctl = (...args) => execFileSync(env.CTL_BIN, ["--server", env.BASE_URL, "--token", env.ADMIN_TOKEN, ...args], { stdio: "pipe" });
+const ctl = (...args) => execFileSync(env.CTL_BIN, ["--server", env.BASE_URL, "--ca", env.CA_FILE, "--token", env.ADMIN_TOKEN, ...args], { stdio: "pipe" });
 let doc = 0;
 const record = () => {
   doc += 1;
@@ -25,7 +25,9 @@ const context = await chromium.launchPersistentContext(env.PROFILE, {
   executablePath: env.CHROMIUM,
   headless: true,
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    // The test's own server certificate, by its key, and nothing else (see dashboard.sh).
+    "--ignore-certificate-errors-spki-list=" + env.SERVER_SPKI],
   viewport: { width: 1600, height: 900 },
 });
 const errors = [];
@@ -50,6 +52,8 @@ try {
 
   step("the demo checkpoint, online");
   await page.locator('#fleet-rows tr[data-checkpoint="KAKAVIJE"][data-state="online"]').waitFor({ timeout: 10000 });
+  const cookies = await context.cookies();
+  assert.ok(cookies.length > 0 && cookies.every((c) => c.secure && c.httpOnly), "the session cookie is Secure and HttpOnly over HTTPS");
   await page.locator("#stream-pill", { hasText: "Live" }).waitFor({ timeout: 5000 });
   await page.locator("#fig-waiting", { hasText: "17" }).waitFor({ timeout: 5000 });
   assert.equal(await page.locator("#pills").isVisible(), true);

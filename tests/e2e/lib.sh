@@ -51,6 +51,14 @@ wait_until() {
     done
 }
 
+# is_now EXPECTED COMMAND...: whether the command prints EXPECTED now. For wait_until, which runs it at
+# each try (a "$(...)" in wait_until's arguments would be read once, before the wait).
+is_now() {
+    local want=$1
+    shift
+    [ "$("$@" 2>/dev/null)" = "$want" ]
+}
+
 create_database() {
     psql -q "$BORDERLOG_TEST_DB" -c "CREATE DATABASE $DB_NAME" >/dev/null
     "$SERVER_BIN" migrate --db "$DB_URL" 2>/dev/null
@@ -66,10 +74,25 @@ token() {
 }
 
 server_alive() { kill -0 "$SERVER_PID" 2>/dev/null || fail "the server exited (see its log)"; }
-server_ready() { server_alive && curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; }
+# With TLS_CA set the server speaks HTTPS (a certificate for localhost of that CA) and is asked so.
+TLS_CA=""
+TLS_SERVER_ARGS=()
+# use_tls: a CA of the test's own (deploy/tls-certs.sh) and a certificate for localhost and 127.0.0.1;
+# from then on the server is started on HTTPS and ctl and init_checkpoint trust that CA.
+use_tls() {
+    local certs="$WORK/certs"
+    "$BORDERLOG_SOURCE_DIR/deploy/tls-certs.sh" ca "$certs/ca" "borderlog test CA $$" || fail "cannot make a test CA"
+    "$BORDERLOG_SOURCE_DIR/deploy/tls-certs.sh" server "$certs" "$certs/ca" localhost "DNS:localhost,IP:127.0.0.1" ||
+        fail "cannot make the server's certificate"
+    TLS_CA="$certs/ca/ca.pem"
+    TLS_CERT="$certs/localhost.pem"
+    TLS_SERVER_ARGS=(--tls-cert "$certs/localhost.pem" --tls-key "$certs/localhost.key")
+}
+server_base() { if [ -n "${TLS_CA:-}" ]; then echo "https://localhost:$PORT"; else echo "http://127.0.0.1:$PORT"; fi; }
+server_ready() { server_alive && curl -sf ${TLS_CA:+--cacert "$TLS_CA"} "$(server_base)/readyz" >/dev/null 2>&1; }
 
 launch_server() {
-    "$SERVER_BIN" serve --db "$DB_URL" --listen "127.0.0.1:$PORT" --log-level "${SERVER_LOG_LEVEL:-info}" "$@" >>"$WORK/server.log" 2>&1 &
+    "$SERVER_BIN" serve --db "$DB_URL" --listen "127.0.0.1:$PORT" --log-level "${SERVER_LOG_LEVEL:-info}" "${TLS_SERVER_ARGS[@]}" "$@" >>"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
 }
 
@@ -127,14 +150,16 @@ stop_server() {
 
 # Background processes are started with "$CHECKPOINT_BIN" itself, so that $! is the program, not a subshell.
 checkpoint() { "$CHECKPOINT_BIN" "$@"; }
-ctl() { "$CTL_BIN" --server "http://127.0.0.1:$PORT" "$@"; }
+ctl() { "$CTL_BIN" --server "$(server_base)" ${TLS_CA:+--ca "$TLS_CA"} "$@"; }
 
 # init_checkpoint DIR CHECKPOINT DEVICE: a data dir with its own device token. The server URL may
 # name a port nobody listens on yet (PORT is set once the server first starts).
 init_checkpoint() {
     local dir=$1 cp=$2 dev=$3 port=${4:-$PORT}
-    checkpoint init --data-dir "$dir" --server "http://127.0.0.1:$port" --checkpoint "$cp" --device "$dev" \
-        --token "$(token device "$cp" "$dev")" 2>/dev/null
+    local url="http://127.0.0.1:$port"
+    [ -z "$TLS_CA" ] || url="https://localhost:$port"
+    checkpoint init --data-dir "$dir" --server "$url" --checkpoint "$cp" --device "$dev" \
+        --token "$(token device "$cp" "$dev")" ${TLS_CA:+--ca "$TLS_CA"} 2>/dev/null
 }
 
 # status_field DIR FIELD: one top-level field of `status --json` (null as "null").

@@ -86,7 +86,7 @@ protected:
 
     SyncReport sync(FakeCentre& centre, SyncOptions options = {}) {
         HttpClient http(centre.url(), std::chrono::seconds{5});
-        return sync_once(*outbox, http, ClientConfig{centre.url(), "t", kDevice}, options);
+        return sync_once(*outbox, http, ClientConfig{centre.url(), "t", kDevice, {}, false}, options);
     }
 
     std::string stream() { return outbox->stats().stream_id; }

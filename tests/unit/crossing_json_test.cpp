@@ -278,6 +278,7 @@ INSTANTIATE_TEST_SUITE_P(
                          "transport.mode"},
         InvalidFieldCase{"TransportAString", [](json::object& o) { o["transport"] = "car"; }, "transport"},
         InvalidFieldCase{"UnknownField", [](json::object& o) { o["colour"] = "red"; }, "colour"},
+        InvalidFieldCase{"UnknownFieldWithoutAName", [](json::object& o) { o[""] = "P"; }, "\"\""},
         InvalidFieldCase{"UnknownTravelerField", [](json::object& o) { traveler(o)["eye_colour"] = "blue"; },
                          "traveler.eye_colour"},
         InvalidFieldCase{"UnknownTransportField", [](json::object& o) { o["transport"].as_object()["wheels"] = 4; },

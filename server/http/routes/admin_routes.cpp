@@ -31,8 +31,12 @@ awaitable<Reply> central_offline(Services& s, Call& c) {
             }
         }
         const std::string by = c.caller.name.empty() ? "token " + std::to_string(c.caller.token_id) : c.caller.name;
-        auto setting = on_db<bool>(s.pool, [offline, reason, by](Store& store) {
+        const AuditEvent audit{c.caller.token_id, c.caller.role, by, c.address,
+                               offline ? "central_offline.on" : "central_offline.off", "",
+                               json::serialize(json::object{{"reason", reason}})};
+        auto setting = on_db<bool>(s.pool, [offline, reason, by, audit](Store& store) {
             store.set_central_state(offline, reason, by);
+            store.append_audit(audit);
             return true;
         });
         co_await std::move(setting);

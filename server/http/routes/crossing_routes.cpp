@@ -86,7 +86,14 @@ awaitable<Reply> ingest_batch(Services& s, Call& c) {
 
 awaitable<Reply> list_crossings(Services& s, Call& c) {
     const CrossingFilter filter = service::parse_crossing_filter(c.query);
-    auto listing = on_db<std::vector<CrossingRow>>(s.pool, [filter](Store& store) { return store.list_crossings(filter); });
+    // A listing is an export of travellers' data: its line in the audit trail comes first.
+    const std::string actor = c.caller.name.empty() ? "token " + std::to_string(c.caller.token_id) : c.caller.name;
+    const AuditEvent read{c.caller.token_id, c.caller.role, actor, c.address, "crossings.read", "",
+                          json::serialize(json::object{{"query", json::value_from(c.query)}})};
+    auto listing = on_db<std::vector<CrossingRow>>(s.pool, [filter, read](Store& store) {
+        store.append_audit(read);
+        return store.list_crossings(filter);
+    });
     const auto rows = co_await std::move(listing);
     const auto format = c.query.find("format");
     if (format != c.query.end() && format->second == "csv") {

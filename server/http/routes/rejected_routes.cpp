@@ -19,7 +19,14 @@ namespace {
 
 awaitable<Reply> list_rejected(Services& s, Call& c) {
     const RejectedFilter filter = service::parse_rejected_filter(c.query);
-    auto listing = on_db<std::vector<RejectedRow>>(s.pool, [filter](Store& store) { return store.list_rejected(filter); });
+    // Quarantined records are travellers' data as received: the read is in the audit trail.
+    const std::string actor = c.caller.name.empty() ? "token " + std::to_string(c.caller.token_id) : c.caller.name;
+    const AuditEvent read{c.caller.token_id, c.caller.role, actor, c.address, "rejected.read", "",
+                          json::serialize(json::object{{"query", json::value_from(c.query)}})};
+    auto listing = on_db<std::vector<RejectedRow>>(s.pool, [filter, read](Store& store) {
+        store.append_audit(read);
+        return store.list_rejected(filter);
+    });
     const auto rows = co_await std::move(listing);
     co_return Reply{json_response(200, service::rejected_page(rows, filter), c.req)};
 }

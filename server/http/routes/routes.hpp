@@ -17,6 +17,7 @@ void add_web_routes(Router& router, Services& services);       // dashboard page
 void add_rejected_routes(Router& router, Services& services);  // the central quarantine
 void add_officer_routes(Router& router, Services& services);   // MRZ, travellers, anomalies, alerts, watchlist, reports
 void add_drill_routes(Router& router, Services& services);     // drills: start, list, state, stop, report
+void add_audit_routes(Router& router, Services& services);     // the audit trail (admins)
 
 // Keeps the central-offline switch in step with the database (other instances may flip it).
 boost::asio::awaitable<void> watch_central_state(Services& services);
