@@ -46,7 +46,7 @@ protected:
         fs::remove_all(dir_, ec);
     }
     ClientConfig config_for(const test::FakeCentre& centre) {
-        return ClientConfig{centre.url(), "device-token", {"KAKAVIJE", "KAK-01"}};
+        return ClientConfig{centre.url(), "device-token", {"KAKAVIJE", "KAK-01"}, {}, false};
     }
 
     fs::path dir_;
@@ -185,7 +185,7 @@ TEST_F(BoothSyncTest, AHeartbeatThatCannotReachTheCentreMarksItOffline) {
         url = gone.url();
     }
     HttpClient http(url, std::chrono::seconds{2});
-    EXPECT_FALSE(send_heartbeat(*outbox, http, ClientConfig{url, "device-token", {"KAKAVIJE", "KAK-01"}}));
+    EXPECT_FALSE(send_heartbeat(*outbox, http, ClientConfig{url, "device-token", {"KAKAVIJE", "KAK-01"}, {}, false}));
     EXPECT_EQ(outbox->meta("central"), "offline");
 }
 
