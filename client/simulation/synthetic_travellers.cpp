@@ -1,6 +1,7 @@
 #include "client/simulation/synthetic_travellers.hpp"
 
 #include "core/mrz.hpp"
+#include "core/time.hpp"
 #include "core/transliteration.hpp"
 
 #include <date/date.h>
@@ -307,29 +308,9 @@ std::optional<double> parse_rate(const std::string& text) {
 }
 
 std::optional<long long> parse_duration(const std::string& text) {
-    if (text.empty()) return std::nullopt;
-    long long total = 0;
-    std::size_t i = 0;
-    bool unit_seen = false;
-    while (i < text.size()) {
-        long long n = 0;
-        const auto [end, ec] = std::from_chars(text.data() + i, text.data() + text.size(), n);
-        if (ec != std::errc{} || end == text.data() + i) return std::nullopt;
-        i = static_cast<std::size_t>(end - text.data());
-        long long unit = 1;
-        if (i < text.size()) {
-            const char u = text[i++];
-            unit = u == 's' ? 1 : u == 'm' ? 60 : u == 'h' ? 3600 : u == 'd' ? 86400 : 0;
-            if (unit == 0) return std::nullopt;
-            unit_seen = true;
-        } else if (unit_seen) {
-            return std::nullopt;  // "1h30": the last number needs its unit
-        }
-        if (n > 100000000 / unit) return std::nullopt;
-        total += n * unit;
-    }
-    if (total <= 0) return std::nullopt;
-    return total;
+    const auto span = core::parse_duration(text);  // one reading of spans for every command
+    if (!span) return std::nullopt;
+    return span->count();
 }
 
 }  // namespace borderlog::client::sim

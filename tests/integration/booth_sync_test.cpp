@@ -118,7 +118,8 @@ TEST_F(BoothSyncTest, ACentreSwitchedOfflineOrAnAnswerNotBelievedLeavesTheCopyAs
 
 TEST_F(BoothSyncTest, AHeartbeatCarriesTheCopysVersionTheRecordLatencyAndBringsBackTheDrill) {
     std::mutex m;
-    std::map<std::string, std::string> headers{{"Borderlog-Drill", "TIMS shutdown rehearsal"}};
+    std::map<std::string, std::string> headers{{"Borderlog-Drill", "0193a4"},
+                                               {"Borderlog-Drill-Name", "TIMS%20shutdown%20rehearsal"}};
     test::FakeCentre centre([&](const test::FakeRequest&) {
         std::lock_guard lock(m);
         return test::FakeAnswer{204, "", headers};
@@ -132,7 +133,7 @@ TEST_F(BoothSyncTest, AHeartbeatCarriesTheCopysVersionTheRecordLatencyAndBringsB
     const json::value beat = json::parse(centre.requests().back().body);
     EXPECT_EQ(beat.at("watchlist_version"), 6);
     EXPECT_EQ(beat.at("record_latency_ms"), (json::object{{"p50", 1}, {"p99", 3}, {"count", 42}}));
-    EXPECT_EQ(outbox->meta("drill"), "TIMS shutdown rehearsal");
+    EXPECT_EQ(outbox->meta("drill"), R"({"id":"0193a4","name":"TIMS shutdown rehearsal"})");
     {
         std::lock_guard lock(m);
         headers.clear();
