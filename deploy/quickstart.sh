@@ -98,7 +98,7 @@ fi
 base="https://$listen"
 
 say "Starting borderlog-server on $base"
-"$server" serve --db-file "$db_file" --listen "$listen" --offline-retry-after 5 \
+"$server" serve --db-file "$db_file" --db-role borderlog_server --listen "$listen" --offline-retry-after 5 \
     --tls-cert "$tls/server.pem" --tls-key "$tls/server.key" --tls-client-ca "$tls/ca.pem" --secure-cookie \
     >>"$run/server.log" 2>&1 &
 pids+=($!)

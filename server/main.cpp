@@ -9,6 +9,7 @@
 #include "server/service/audit.hpp"
 #include "server/service/travelers.hpp"
 #include "server/storage/migrations.hpp"
+#include "server/storage/session_role.hpp"
 #include "server/storage/store.hpp"
 
 #include <boost/asio/ip/address.hpp>
@@ -252,6 +253,9 @@ int main(int argc, char** argv) {
                     "mark the dashboard's session cookie Secure (when users reach the server over HTTPS)");
     serve->add_option("--home-country", config.home_country,
                       "ICAO code of the country's own citizens, exempt from the 90/180 stay rule (e.g. ALB)");
+    serve->add_option("--db-role", config.db_role,
+                      "database role the server runs as once migrations are applied, e.g. borderlog_server "
+                      "(may never update or delete a stored crossing or audit event)");
     std::string stay_exempt;
     serve->add_option("--stay-exempt", stay_exempt,
                       "other nationalities exempt from the 90/180 stay rule, comma-separated ICAO codes");
@@ -308,6 +312,8 @@ int main(int argc, char** argv) {
             config.tls_handshake_timeout = std::chrono::seconds{handshake_timeout};
             check_transport(config);
             set_stay_countries(config, stay_exempt);
+            if (!config.db_role.empty() && !server::is_role_name(config.db_role))
+                throw CLI::ValidationError("--db-role", "must be a role name of lower-case letters, digits and _");
             return server::serve(config);
         }
         if (migrate->parsed()) {

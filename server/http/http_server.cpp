@@ -12,6 +12,7 @@
 #include "server/http/session.hpp"
 #include "server/http/tls.hpp"
 #include "server/storage/migrations.hpp"
+#include "server/storage/session_role.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -125,7 +126,8 @@ int serve(const ServerConfig& config) {
                       {{"version", report.current_version}, {"applied_now", report.applied.size()}});
 
     asio::io_context ioc{static_cast<int>(config.io_threads)};
-    Pool pool(config.db_url, config.db_workers, config.max_group, config.max_queued_db_work);
+    Pool pool(with_session_role(config.db_url, config.db_role), config.db_workers, config.max_group,
+              config.max_queued_db_work);
     http::Authenticator auth(config, pool);
     http::Services services{config, pool, auth};
     services.migrations_current = true;

@@ -11,6 +11,9 @@ namespace borderlog::server {
 
 struct ServerConfig {
     std::string db_url;
+    // The database role the server's connections assume once migrations are applied (e.g.
+    // borderlog_server, which may never change a stored crossing); empty: the login role's own rights.
+    std::string db_role;
     std::string listen_host = "127.0.0.1";
     unsigned short listen_port = 8080;
     std::size_t io_threads = 2;

@@ -24,7 +24,14 @@ struct Applied {
 
 std::map<int, Applied> read_applied(pqxx::connection& conn) {
     pqxx::work tx(conn);
-    tx.exec(sql::kCreateMigrationsTable);
+    if (!tx.exec1(sql::kMigrationsTableExists)[0].as<bool>()) {
+        try {
+            tx.exec(sql::kCreateMigrationsTable);
+        } catch (const pqxx::insufficient_privilege&) {
+            throw std::runtime_error("the database has no borderlog schema and this database login may not "
+                                     "create one: run `borderlog-server migrate` with the owner's URL");
+        }
+    }
     std::map<int, Applied> applied;
     for (const auto& r : tx.exec(sql::kAppliedMigrations))
         applied[r[0].as<int>()] = {r[1].as<std::string>(), r[2].as<std::string>()};
@@ -79,11 +86,23 @@ MigrationReport apply_migrations(const std::string& db_url, const std::vector<Mi
         check_applied(applied, migrations);
         for (const auto& m : migrations) {
             if (applied.count(m.version)) continue;
-            pqxx::work tx(conn);
-            tx.exec(m.text);
-            tx.exec_params(sql::kRecordMigration, m.version, m.name, m.checksum);
-            tx.commit();
+            try {
+                pqxx::work tx(conn);
+                tx.exec(m.text);
+                tx.exec_params(sql::kRecordMigration, m.version, m.name, m.checksum);
+                tx.commit();
+            } catch (const pqxx::insufficient_privilege& e) {
+                // Typically a server whose login holds only borderlog_server, started before migrating.
+                throw std::runtime_error("migration " + std::to_string(m.version) + " (" + m.name +
+                                         ") is pending and this database login may not apply it (" +
+                                         e.what() + "): run `borderlog-server migrate` with the owner's URL");
+            }
             report.applied.push_back(m.name);
+        }
+        if (!report.applied.empty()) {
+            pqxx::work tx(conn);
+            tx.exec(sql::kGrantRoles);
+            tx.commit();
         }
         report.current_version = migrations.empty() ? 0 : migrations.back().version;
     } catch (...) {

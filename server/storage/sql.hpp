@@ -83,10 +83,9 @@ UNION ALL
 SELECT NULL, ids.id::text FROM ids WHERE NOT EXISTS (SELECT 1 FROM seqs WHERE seqs.id = ids.id)
 )SQL";
 
-// $1: the orphans of kIngestStaged, as a JSON array of ids.
-inline constexpr const char* kForgetOrphanIds = R"SQL(
-DELETE FROM crossing_ids WHERE id IN (SELECT (jsonb_array_elements_text($1::jsonb))::uuid)
-)SQL";
+// $1: the orphans of kIngestStaged, as a JSON array of ids. Through 0011's function: the server's role
+// may not delete keys itself, and the function gives back only ids with no stored crossing.
+inline constexpr const char* kForgetOrphanIds = "SELECT crossing_ids_give_back($1::jsonb)";
 
 // $1: the ords of the staged rows not stored. For each, whether its id is stored, and whether the stored
 // record is its content (NULL when the row is gone while its key stays, as after retention).
@@ -914,6 +913,8 @@ inline constexpr const char* kPing = "SELECT 1";
 // Migrations.
 inline constexpr const char* kMigrationLock = "SELECT pg_advisory_lock(7368201955)";
 inline constexpr const char* kMigrationUnlock = "SELECT pg_advisory_unlock(7368201955)";
+// A login that holds only borderlog_server may not create tables, not even "IF NOT EXISTS": ask first.
+inline constexpr const char* kMigrationsTableExists = "SELECT to_regclass('schema_migrations') IS NOT NULL";
 inline constexpr const char* kCreateMigrationsTable = R"SQL(
 CREATE TABLE IF NOT EXISTS schema_migrations (
     version    integer     PRIMARY KEY,
@@ -921,6 +922,10 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
     checksum   text        NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now()
 )
+)SQL";
+// After migrations were applied: the database roles' grants cover every table (0011's function).
+inline constexpr const char* kGrantRoles = R"SQL(
+DO $$ BEGIN IF to_regproc('borderlog_grant_roles') IS NOT NULL THEN PERFORM borderlog_grant_roles(); END IF; END $$
 )SQL";
 inline constexpr const char* kAppliedMigrations = "SELECT version, name, checksum FROM schema_migrations ORDER BY version";
 inline constexpr const char* kRecordMigration =

@@ -92,7 +92,7 @@ server_base() { if [ -n "${TLS_CA:-}" ]; then echo "https://localhost:$PORT"; el
 server_ready() { server_alive && curl -sf ${TLS_CA:+--cacert "$TLS_CA"} "$(server_base)/readyz" >/dev/null 2>&1; }
 
 launch_server() {
-    "$SERVER_BIN" serve --db "$DB_URL" --listen "127.0.0.1:$PORT" --log-level "${SERVER_LOG_LEVEL:-info}" "${TLS_SERVER_ARGS[@]}" "$@" >>"$WORK/server.log" 2>&1 &
+    "$SERVER_BIN" serve --db "$DB_URL" --db-role "${SERVER_DB_ROLE-borderlog_server}" --listen "127.0.0.1:$PORT" --log-level "${SERVER_LOG_LEVEL:-info}" "${TLS_SERVER_ARGS[@]}" "$@" >>"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
 }
 

@@ -6,6 +6,7 @@
 #include "server/http/responses.hpp"
 #include "server/http/routes/routes.hpp"
 #include "server/storage/notification_listener.hpp"
+#include "server/storage/session_role.hpp"
 #include "server/storage/sql.hpp"
 
 #include <boost/asio/steady_timer.hpp>
@@ -115,7 +116,7 @@ awaitable<void> run_fleet(Services& s) {
     s.fleet.configure({s.config.silent_after});
     auto health = std::make_shared<DatabaseHealth>();
     s.fleet_listener = std::make_unique<NotificationListener>(
-        s.config.db_url, sql::kFleetChannel,
+        with_session_role(s.config.db_url, s.config.db_role), sql::kFleetChannel,
         NotificationListener::Callbacks{[&s](const std::string& payload) {
              const auto n = service::parse_notification(payload);
              if (!n || n->instance == s.instance_id) return;
