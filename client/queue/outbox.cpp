@@ -138,7 +138,14 @@ void chain_existing_records(SQLite::Database& db) {
             stream_no = rows.getColumn(1).getInt64();
             last = std::string(core::kGenesisHash);
         }
-        core::Crossing x = core::crossing_from_json(json::parse(rows.getColumn(2).getString()), core::Completeness::full);
+        core::Crossing x;
+        try {
+            x = core::crossing_from_json(json::parse(rows.getColumn(2).getString()), core::Completeness::full);
+        } catch (const std::exception&) {
+            // A body this program cannot read is left as it is, unchained, rather than the terminal left
+            // unable to open its outbox; the centre sees the chain skip it.
+            continue;
+        }
         last = link(x, last);
         update.reset();
         update.bind(1, core::canonical_json(x));
