@@ -2,6 +2,7 @@
 
 #include "core/ids.hpp"
 #include "core/mrz.hpp"
+#include "core/record_hash.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
 
@@ -104,6 +105,11 @@ std::vector<FieldError> validate(const Crossing& x, Completeness completeness, i
         c.require(x.stream_id.empty() || is_uuid(x.stream_id), "stream_id", "must be a UUID");
         c.require(x.seq >= 1 && x.seq <= limits::kMaxSeq, "seq", "must be a whole number from 1");
         c.require(is_identifier(x.checkpoint_id), "checkpoint_id", "must be 1-64 letters, digits, '.', '_' or '-'");
+        // The chain: both or neither (a terminal older than the chain sends neither).
+        c.require(x.prev_hash.empty() ? x.hash.empty() : is_record_hash(x.prev_hash), "prev_hash",
+                  x.prev_hash.empty() ? "is required with hash" : "must be 64 lower-case hexadecimal digits");
+        c.require(x.hash.empty() ? x.prev_hash.empty() : is_record_hash(x.hash), "hash",
+                  x.hash.empty() ? "is required with prev_hash" : "must be 64 lower-case hexadecimal digits");
     }
     c.text(x.lane, "lane", limits::kLane, false);
     c.require(x.direction == "entry" || x.direction == "exit", "direction", "must be entry or exit");

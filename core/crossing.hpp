@@ -36,6 +36,10 @@ struct Crossing {
     std::vector<std::string> flags;  // what the device says of the record: see kKnownFlags
     std::string paper_ref;           // the paper register's reference of a back-captured record
     std::int64_t watchlist_version = 0;  // the watchlist version the terminal checked it against; 0: none
+    // The stream's hash chain (core/record_hash.hpp), set by the checkpoint's outbox; both empty for
+    // a record of a terminal older than the chain. Not part of the record's content: see content_of.
+    std::string prev_hash;  // the hash of the stream's previous record (kGenesisHash for the first)
+    std::string hash;       // record_hash of this record
 
     bool has_flag(std::string_view flag) const;
     bool operator==(const Crossing&) const = default;

@@ -126,7 +126,8 @@ Crossing crossing_from_json(const json::value& value, Completeness completeness)
     std::vector<FieldError> errors;
     Reader r(obj, "", errors);
     r.only({"id", "device_id", "stream_id", "seq", "checkpoint_id", "lane", "direction", "occurred_at",
-            "officer_id", "traveler", "mrz", "transport", "recorded_offline", "flags", "paper_ref", "watchlist_version"});
+            "officer_id", "traveler", "mrz", "transport", "recorded_offline", "flags", "paper_ref", "watchlist_version",
+            "prev_hash", "hash"});
     Crossing x;
     if (completeness == Completeness::full) {
         x.id = canonical_uuid(r.string("id", true));
@@ -136,7 +137,7 @@ Crossing crossing_from_json(const json::value& value, Completeness completeness)
         x.checkpoint_id = r.string("checkpoint_id", true);
     } else {
         // The checkpoint assigns these; a file that carries them was meant for another path.
-        for (const char* key : {"id", "device_id", "stream_id", "seq"})
+        for (const char* key : {"id", "device_id", "stream_id", "seq", "prev_hash", "hash"})
             if (r.has(key)) r.fail(key, "is assigned by the checkpoint and must not be given");
         x.checkpoint_id = r.string("checkpoint_id", false);
     }
@@ -158,6 +159,10 @@ Crossing crossing_from_json(const json::value& value, Completeness completeness)
     x.paper_ref = r.string("paper_ref", false);
     if (r.has("watchlist_version") && !obj.at("watchlist_version").is_null())
         x.watchlist_version = r.integer("watchlist_version");
+    if (completeness == Completeness::full) {
+        x.prev_hash = r.string("prev_hash", false);
+        x.hash = r.string("hash", false);
+    }
     if (!errors.empty()) throw ValidationError(std::move(errors));
     return x;
 }
@@ -209,6 +214,8 @@ json::object to_json(const Crossing& x) {
     }
     put_if(obj, "paper_ref", x.paper_ref);
     if (x.watchlist_version > 0) obj["watchlist_version"] = x.watchlist_version;
+    put_if(obj, "prev_hash", x.prev_hash);
+    put_if(obj, "hash", x.hash);
     return obj;
 }
 

@@ -3,6 +3,7 @@
 // the same from its own canonical JSON (one crossing, one spelling: what "same content" rests on).
 #include "core/crossing_json.hpp"
 #include "core/errors.hpp"
+#include "core/record_hash.hpp"
 
 #include <boost/json.hpp>
 
@@ -41,5 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         broken();  // what was accepted once must be accepted from its own canonical form
     }
     if (canonical_json(again) != canonical) broken();
+    // The chain's hash covers the content alone, and reads the same from the canonical form.
+    if (!is_record_hash(record_hash(c)) || record_hash(again) != record_hash(c)) broken();
     return 0;
 }

@@ -92,7 +92,7 @@ OfficerCommands::OfficerCommands(CLI::App& app) {
     add_filters(anomalies_list_, true);
     anomalies_list_->add_option("--kind", f.kind, "exit_without_entry, entry_while_in_country, overstay_at_exit, "
                                                   "document_expired, mrz_invalid, clock_suspect, "
-                                                  "recorded_while_marked_offline");
+                                                  "recorded_while_marked_offline, chain_break");
     anomalies_list_->add_option("--state", f.state, "open (default), resolved or all")
         ->check(CLI::IsMember({"open", "resolved", "all"}));
     anomalies_list_->add_option("--limit", f.limit, "rows per page")->check(CLI::Range(1, 1000))->capture_default_str();

@@ -3,6 +3,7 @@
 #include "core/crossing_json.hpp"
 #include "core/embedded_file.hpp"
 #include "core/ids.hpp"
+#include "core/record_hash.hpp"
 #include "core/time.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -25,7 +26,7 @@ namespace {
 namespace json = boost::json;
 
 constexpr int kBusyTimeoutMs = 30000;  // another process holds the write lock: wait, do not fail
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 constexpr std::size_t kNoticesKept = 50;
 
 enum State : int { kPending = 0, kAcknowledged = 1, kRejected = 2 };
@@ -76,17 +77,92 @@ DELETE FROM meta WHERE key = 'last_seq';
 INSERT INTO meta (key, value) VALUES ('stream_no', '1');
 )SQL";
 
+// Version 4: the hash chain. Versions 2 and 3 gain its columns (add_chain_columns); every version then
+// chains the records it holds (chain_existing_records).
+void add_column_unless_there(SQLite::Database& db, const std::string& table, const std::string& column) {
+    SQLite::Statement q(db, "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?");
+    q.bind(1, table);
+    q.bind(2, column);
+    q.executeStep();
+    if (q.getColumn(0).getInt64() == 0) db.exec("ALTER TABLE " + table + " ADD COLUMN " + column + " TEXT");
+}
+
+void add_chain_columns(SQLite::Database& db) {
+    add_column_unless_there(db, "streams", "last_hash");
+    add_column_unless_there(db, "outbox", "prev_hash");
+    add_column_unless_there(db, "outbox", "hash");
+}
+
 struct CurrentStream {
     std::int64_t stream_no = 0;
     std::string stream_id;
     std::int64_t last_seq = 0;
+    std::string last_hash;  // the chain's head: kGenesisHash before the stream's first record
 };
 
 CurrentStream current_stream(SQLite::Database& db) {
-    SQLite::Statement q(db, "SELECT s.stream_no, s.stream_id, s.last_seq FROM streams s "
+    SQLite::Statement q(db, "SELECT s.stream_no, s.stream_id, s.last_seq, coalesce(s.last_hash, '') FROM streams s "
                             "WHERE s.stream_no = (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'stream_no')");
     if (!q.executeStep()) throw std::runtime_error("the outbox has no current stream: it is damaged");
-    return {q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getInt64()};
+    std::string head = q.getColumn(3).getString();
+    if (head.empty()) head = std::string(core::kGenesisHash);
+    return {q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getInt64(), std::move(head)};
+}
+
+// Links `x` to the chain whose head is `head`: sets its prev_hash and hash. Returns the new head.
+const std::string& link(core::Crossing& x, const std::string& head) {
+    x.prev_hash = head;
+    x.hash = core::record_hash(x);
+    return x.hash;
+}
+
+// Chains the records an outbox older than version 4 holds, stream by stream in seq order, from the
+// genesis hash: their bodies gain prev_hash and hash, and each stream its head. Records purged before
+// the upgrade are not there to chain: the first one left starts the chain.
+void chain_existing_records(SQLite::Database& db) {
+    SQLite::Statement rows(db, "SELECT id, stream_no, body FROM outbox ORDER BY stream_no, seq");
+    SQLite::Statement update(db, "UPDATE outbox SET body = ?, prev_hash = ?, hash = ? WHERE id = ?");
+    SQLite::Statement head(db, "UPDATE streams SET last_hash = ? WHERE stream_no = ?");
+    std::int64_t stream_no = -1;
+    std::string last = std::string(core::kGenesisHash);
+    const auto close_stream = [&] {
+        if (stream_no < 0) return;
+        head.reset();
+        head.bind(1, last);
+        head.bind(2, stream_no);
+        head.exec();
+    };
+    while (rows.executeStep()) {
+        if (rows.getColumn(1).getInt64() != stream_no) {
+            close_stream();
+            stream_no = rows.getColumn(1).getInt64();
+            last = std::string(core::kGenesisHash);
+        }
+        core::Crossing x;
+        try {
+            x = core::crossing_from_json(json::parse(rows.getColumn(2).getString()), core::Completeness::full);
+        } catch (const std::exception&) {
+            // A body this program cannot read is left as it is, unchained, rather than the terminal left
+            // unable to open its outbox; the centre sees the chain skip it.
+            continue;
+        }
+        last = link(x, last);
+        update.reset();
+        update.bind(1, core::canonical_json(x));
+        update.bind(2, x.prev_hash);
+        update.bind(3, x.hash);
+        update.bind(4, rows.getColumn(0).getString());
+        update.exec();
+    }
+    close_stream();
+}
+
+void set_stream_head(SQLite::Database& db, std::int64_t stream_no, std::int64_t last_seq, const std::string& last_hash) {
+    SQLite::Statement counter(db, "UPDATE streams SET last_seq = ?, last_hash = ? WHERE stream_no = ?");
+    counter.bind(1, last_seq);
+    counter.bind(2, last_hash);
+    counter.bind(3, stream_no);
+    counter.exec();
 }
 
 std::optional<std::int64_t> stream_no_of(SQLite::Database& db, const std::string& stream_id) {
@@ -133,8 +209,13 @@ Outbox::Outbox(const std::filesystem::path& file, OpenMode mode) {
             db_->exec(kUpgradeFromV1Before);
             db_->exec(schema_text());
             db_->exec(kUpgradeFromV1After);
+            chain_existing_records(*db_);
         } else {
             db_->exec(schema_text());  // version 2 to 3: the watchlist copy's tables are new, nothing moves
+            if (found < 4) {
+                add_chain_columns(*db_);
+                chain_existing_records(*db_);
+            }
         }
         if (found < kSchemaVersion) db_->exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
         tx.commit();
@@ -190,17 +271,20 @@ std::string Outbox::insert(core::Crossing& x, const DeviceIdentity& device) {
     if (x.id.empty()) x.id = core::new_uuid_v7();
     x.device_id = device.device_id;
     x.checkpoint_id = device.checkpoint_id;
-    SQLite::Statement ins(*db_, "INSERT INTO outbox (id, stream_no, seq, body, created_at) VALUES (?, ?, ?, ?, ?)");
+    // Every path that records comes here: each record is chained to its stream's head, in the
+    // transaction that stores it.
+    link(x, stream.last_hash);
+    SQLite::Statement ins(*db_, "INSERT INTO outbox (id, stream_no, seq, body, created_at, prev_hash, hash) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?)");
     ins.bind(1, x.id);
     ins.bind(2, stream.stream_no);
     ins.bind(3, static_cast<std::int64_t>(x.seq));
     ins.bind(4, core::canonical_json(x));
     ins.bind(5, now_text());
+    ins.bind(6, x.prev_hash);
+    ins.bind(7, x.hash);
     ins.exec();
-    SQLite::Statement counter(*db_, "UPDATE streams SET last_seq = ? WHERE stream_no = ?");
-    counter.bind(1, static_cast<std::int64_t>(x.seq));
-    counter.bind(2, stream.stream_no);
-    counter.exec();
+    set_stream_head(*db_, stream.stream_no, x.seq, x.hash);
     return x.id;
 }
 
@@ -321,24 +405,24 @@ AnswerApplied Outbox::apply_answer(const std::vector<RecordAnswer>& answers) {
             target = current_stream(*db_);
             applied.new_stream_id = target.stream_id;
         }
-        SQLite::Statement move(*db_, "UPDATE outbox SET stream_no = ?, seq = ?, body = ?, "
+        SQLite::Statement move(*db_, "UPDATE outbox SET stream_no = ?, seq = ?, body = ?, prev_hash = ?, hash = ?, "
                                      "carried_from = coalesce(carried_from, ?) WHERE id = ?");
         for (const auto& c : collisions) {
             core::Crossing x = core::crossing_from_json(json::parse(c.body), core::Completeness::full);
             x.stream_id = target.stream_id;
             x.seq = ++target.last_seq;
+            target.last_hash = link(x, target.last_hash);  // chained anew at the end of its new stream
             move.reset();
             move.bind(1, target.stream_no);
             move.bind(2, static_cast<std::int64_t>(x.seq));
             move.bind(3, core::canonical_json(x));
-            move.bind(4, (c.stream_id.empty() ? std::string("legacy") : c.stream_id) + "/" + std::to_string(c.seq));
-            move.bind(5, c.id);
+            move.bind(4, x.prev_hash);
+            move.bind(5, x.hash);
+            move.bind(6, (c.stream_id.empty() ? std::string("legacy") : c.stream_id) + "/" + std::to_string(c.seq));
+            move.bind(7, c.id);
             move.exec();
         }
-        SQLite::Statement counter(*db_, "UPDATE streams SET last_seq = ? WHERE stream_no = ?");
-        counter.bind(1, target.last_seq);
-        counter.bind(2, target.stream_no);
-        counter.exec();
+        set_stream_head(*db_, target.stream_no, target.last_seq, target.last_hash);
         applied.carried_over = static_cast<std::int64_t>(collisions.size());
         insert_notice(*db_, "stale_outbox",
                       "the centre already holds sequence numbers of stream " +

@@ -1,4 +1,4 @@
--- The checkpoint's durable outbox (SQLite, WAL, synchronous=FULL), version 3. Created by `init`;
+-- The checkpoint's durable outbox (SQLite, WAL, synchronous=FULL), version 4. Created by `init`;
 -- PRAGMA user_version records which version a data directory holds, and an older one is upgraded in
 -- place when it is opened.
 CREATE TABLE IF NOT EXISTS meta (
@@ -14,7 +14,9 @@ CREATE TABLE IF NOT EXISTS streams (
     stream_id  TEXT    NOT NULL UNIQUE,     -- a UUIDv7; '' is the legacy stream of a version-1 outbox
     started_at TEXT    NOT NULL,
     reason     TEXT    NOT NULL,            -- init | upgraded | stale_outbox
-    last_seq   INTEGER NOT NULL DEFAULT 0   -- the stream's counter, kept when records are purged
+    last_seq   INTEGER NOT NULL DEFAULT 0,  -- the stream's counter, kept when records are purged
+    -- Version 4: the hash of the stream's last record, the head its next record is chained to; NULL: none yet.
+    last_hash  TEXT
 );
 
 -- One row per crossing the officer recorded.
@@ -30,6 +32,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     reject_code   TEXT,
     reject_detail TEXT,
     carried_from  TEXT,                        -- STREAM/SEQ it was first recorded as, when carried over
+    prev_hash     TEXT,                        -- version 4: the hash chain (core/record_hash.hpp), also in body
+    hash          TEXT,
     UNIQUE (stream_no, seq)
 );
 CREATE INDEX IF NOT EXISTS outbox_queue ON outbox (state, stream_no, seq);

@@ -177,7 +177,7 @@ AnomalyFilter parse_anomaly_filter(const std::map<std::string, std::string>& q, 
     if (f.kind && std::find(kAnomalyKinds.begin(), kAnomalyKinds.end(), *f.kind) == kAnomalyKinds.end())
         throw core::ValidationError("kind", "must be one of exit_without_entry, entry_while_in_country, "
                                             "overstay_at_exit, document_expired, mrz_invalid, clock_suspect, "
-                                            "recorded_while_marked_offline");
+                                            "recorded_while_marked_offline, chain_break");
     f.checkpoint = param(q, "checkpoint");
     f.device = param(q, "device");
     if (f.checkpoint && !core::is_identifier(*f.checkpoint))

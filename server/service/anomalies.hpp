@@ -26,10 +26,12 @@ inline constexpr std::string_view kDocumentExpired = "document_expired";
 inline constexpr std::string_view kMrzInvalid = "mrz_invalid";
 inline constexpr std::string_view kClockSuspect = "clock_suspect";
 inline constexpr std::string_view kRecordedWhileMarkedOffline = "recorded_while_marked_offline";
-inline constexpr std::array<std::string_view, 7> kAnomalyKinds{kExitWithoutEntry,    kEntryWhileInCountry,
+// Found by ingest, not by the analyser: the record breaks its stream's hash chain (sql::kChainBreaks).
+inline constexpr std::string_view kChainBreak = "chain_break";
+inline constexpr std::array<std::string_view, 8> kAnomalyKinds{kExitWithoutEntry,    kEntryWhileInCountry,
                                                                kOverstayAtExit,      kDocumentExpired,
                                                                kMrzInvalid,          kClockSuspect,
-                                                               kRecordedWhileMarkedOffline};
+                                                               kRecordedWhileMarkedOffline, kChainBreak};
 
 // The analyser's pace: crossings per batch; how long an ingest transaction may stay open (the
 // watermark waits that long before passing a number; the statement timeout is 30 s); how often it

@@ -28,7 +28,8 @@ CREATE TEMPORARY TABLE IF NOT EXISTS crossings_staging (
     id uuid, device_id text, stream_id text, seq bigint, checkpoint_id text, lane text, direction text,
     occurred_at timestamptz, officer_id text, document_type text, document_number text, issuing_country text,
     nationality text, surname text, given_names text, birth_date date, sex text, expiry_date date,
-    transport_mode text, vehicle_plate text, recorded_offline boolean, flags text[], paper_ref text, record jsonb
+    transport_mode text, vehicle_plate text, recorded_offline boolean, flags text[], paper_ref text, record jsonb,
+    record_hash text, prev_hash text, sent_hash text
 ) ON COMMIT DELETE ROWS
 )SQL";
 inline constexpr const char* kStagingTable = "crossings_staging";
@@ -38,7 +39,7 @@ inline constexpr const char* kStagingColumns[] = {
     "ord", "lead", "id", "device_id", "stream_id", "seq", "checkpoint_id", "lane", "direction", "occurred_at",
     "officer_id", "document_type", "document_number", "issuing_country", "nationality", "surname", "given_names",
     "birth_date", "sex", "expiry_date", "transport_mode", "vehicle_plate", "recorded_offline", "flags", "paper_ref",
-    "record"};
+    "record", "record_hash", "prev_hash", "sent_hash"};
 // Rows of an earlier attempt in the same transaction (each crossing alone, in savepoints).
 inline constexpr const char* kClearStaging = "DELETE FROM crossings_staging";
 
@@ -64,11 +65,11 @@ WITH ids AS (
     INSERT INTO crossings (id, device_id, stream_id, seq, checkpoint_id, lane, direction, occurred_at, officer_id,
                            document_type, document_number, issuing_country, nationality, surname, given_names,
                            birth_date, sex, expiry_date, transport_mode, vehicle_plate, recorded_offline, flags,
-                           paper_ref, record)
+                           paper_ref, record, record_hash, prev_hash)
     SELECT s.id, s.device_id, s.stream_id, s.seq, s.checkpoint_id, s.lane, s.direction, s.occurred_at, s.officer_id,
            s.document_type, s.document_number, s.issuing_country, s.nationality, s.surname, s.given_names,
            s.birth_date, s.sex, s.expiry_date, s.transport_mode, s.vehicle_plate, s.recorded_offline, s.flags,
-           s.paper_ref, s.record
+           s.paper_ref, s.record, s.record_hash, s.prev_hash
     FROM crossings_staging s JOIN seqs USING (id)
     WHERE s.lead
     ORDER BY s.ord
@@ -81,6 +82,49 @@ WITH ids AS (
 SELECT s.ord, NULL::text FROM crossings_staging s JOIN ins USING (id) WHERE s.lead
 UNION ALL
 SELECT NULL, ids.id::text FROM ids WHERE NOT EXISTS (SELECT 1 FROM seqs WHERE seqs.id = ids.id)
+)SQL";
+
+// The hash chain, checked once per request after kIngestStaged. $1: the ords of the staged rows just
+// stored that carry the chain. A break is a stored record whose sent hash is not the one the server
+// computed (hash_mismatch), whose prev_hash is not its stored predecessor's record_hash
+// (prev_hash_mismatch), or, records arriving out of order, a stored successor whose prev_hash is not
+// the new record's hash (the successor is named). Each break is an anomaly chain_break of the later
+// record of the link; the records are stored all the same. A predecessor stored without a hash (before
+// the chain) is not compared. Three index lookups per record: the key tables, then one partition.
+inline constexpr const char* kChainBreaks = R"SQL(
+WITH stored AS (
+    SELECT s.* FROM crossings_staging s
+    WHERE s.ord IN (SELECT (jsonb_array_elements_text($1::jsonb))::int) AND s.prev_hash IS NOT NULL
+), found AS (
+    SELECT s.id, s.checkpoint_id, s.device_id, s.direction, s.occurred_at, s.issuing_country, s.document_number,
+           s.flags, s.stream_id, s.seq, 'hash_mismatch' AS reason
+    FROM stored s WHERE s.sent_hash IS DISTINCT FROM s.record_hash
+    UNION ALL
+    SELECT s.id, s.checkpoint_id, s.device_id, s.direction, s.occurred_at, s.issuing_country, s.document_number,
+           s.flags, s.stream_id, s.seq, 'prev_hash_mismatch'
+    FROM stored s
+    JOIN crossing_seqs k ON k.device_id = s.device_id AND k.stream_id = s.stream_id AND k.seq = s.seq - 1
+    JOIN crossing_ids i ON i.id = k.id
+    JOIN crossings p ON p.id = k.id AND p.occurred_at = i.occurred_at
+    WHERE p.record_hash IS NOT NULL AND p.record_hash <> s.prev_hash
+    UNION ALL
+    SELECT n.id, n.checkpoint_id, n.device_id, n.direction, n.occurred_at, n.issuing_country, n.document_number,
+           n.flags, n.stream_id, n.seq, 'prev_hash_mismatch'
+    FROM stored s
+    JOIN crossing_seqs k ON k.device_id = s.device_id AND k.stream_id = s.stream_id AND k.seq = s.seq + 1
+    JOIN crossing_ids i ON i.id = k.id
+    JOIN crossings n ON n.id = k.id AND n.occurred_at = i.occurred_at
+    WHERE n.prev_hash IS NOT NULL AND n.prev_hash <> s.record_hash
+      AND NOT EXISTS (SELECT 1 FROM stored t WHERE t.id = n.id)
+)
+INSERT INTO anomalies (kind, crossing_id, checkpoint_id, device_id, direction, occurred_at, issuing_country,
+                       document_number, synthetic, detail)
+SELECT 'chain_break', id, checkpoint_id, device_id, direction, occurred_at, issuing_country, document_number,
+       'synthetic' = ANY (flags),
+       jsonb_build_object('stream_id', stream_id, 'seq', seq, 'reasons', jsonb_agg(DISTINCT reason))
+FROM found
+GROUP BY id, checkpoint_id, device_id, direction, occurred_at, issuing_country, document_number, flags, stream_id, seq
+ON CONFLICT (crossing_id, kind) DO UPDATE SET state = 'open', resolved_at = NULL, detail = EXCLUDED.detail
 )SQL";
 
 // $1: the orphans of kIngestStaged, as a JSON array of ids. Through 0011's function: the server's role
@@ -930,5 +974,60 @@ DO $$ BEGIN IF to_regproc('borderlog_grant_roles') IS NOT NULL THEN PERFORM bord
 inline constexpr const char* kAppliedMigrations = "SELECT version, name, checksum FROM schema_migrations ORDER BY version";
 inline constexpr const char* kRecordMigration =
     "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)";
+
+// --- verify: the stored hash chains (ChainStore) -----------------------------------------------------
+// One walk of every row may take longer than the statement timeout of the server's connections.
+inline constexpr const char* kVerifyNoTimeout = "SET LOCAL statement_timeout = 0";
+
+// $1: a device or NULL. Seqs held in quarantine: refused, never stored.
+inline constexpr const char* kChainQuarantined = R"SQL(
+SELECT device_id, stream_id, seq FROM rejected_records
+WHERE seq IS NOT NULL AND ($1::text IS NULL OR device_id = $1)
+)SQL";
+
+// The months retention exported and dropped: their partition is gone.
+inline constexpr const char* kChainDroppedMonths = R"SQL(
+SELECT to_char(month, 'YYYY-MM') FROM crossing_exports
+WHERE to_regclass(crossings_partition_name(date_trunc('month', month)::date)) IS NULL
+ORDER BY month
+)SQL";
+
+// $1: a device or NULL. Keys whose row is gone (deleted with the key triggers set aside). seq 0: a key of
+// crossing_ids with none in crossing_seqs.
+inline constexpr const char* kChainOrphanKeys = R"SQL(
+SELECT k.id::text, k.device_id, coalesce(s.stream_id, ''), coalesce(s.seq, 0)
+FROM crossing_ids k
+LEFT JOIN crossing_seqs s ON s.id = k.id
+WHERE ($1::text IS NULL OR k.device_id = $1)
+  AND NOT EXISTS (SELECT 1 FROM crossings c WHERE c.id = k.id AND c.occurred_at = k.occurred_at)
+UNION
+SELECT s.id::text, s.device_id, s.stream_id, s.seq
+FROM crossing_seqs s
+WHERE ($1::text IS NULL OR s.device_id = $1)
+  AND NOT EXISTS (SELECT 1 FROM crossings c WHERE c.id = s.id AND c.device_id = s.device_id
+                                              AND c.stream_id = s.stream_id AND c.seq = s.seq)
+)SQL";
+
+// $1: a device or NULL. Reconcile's memory: every seq up to scanned_to was once accounted for.
+inline constexpr const char* kChainProgress = R"SQL(
+SELECT device_id, stream_id, scanned_to FROM stream_progress WHERE ($1::text IS NULL OR device_id = $1)
+)SQL";
+
+// $1: a device or NULL. Every stored crossing in chain order, through a cursor read in pages: the
+// columns of the record (as core/record_hash.hpp covers them), the JSON record and the chain columns.
+inline constexpr const char* kChainCursor = R"SQL(
+DECLARE chain_rows NO SCROLL CURSOR FOR
+SELECT c.id::text, c.device_id, c.stream_id, c.seq, c.checkpoint_id, c.lane, c.direction,
+       to_char(c.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), c.officer_id,
+       c.document_type, c.document_number, c.issuing_country, c.nationality, c.surname, c.given_names,
+       to_char(c.birth_date, 'YYYY-MM-DD'), c.sex, to_char(c.expiry_date, 'YYYY-MM-DD'),
+       c.record ? 'mrz', c.record ->> 'mrz', c.transport_mode, c.vehicle_plate, c.recorded_offline,
+       array_to_string(c.flags, ','), c.paper_ref, c.record ->> 'watchlist_version', c.record::text,
+       c.record_hash, c.prev_hash
+FROM crossings c
+WHERE $1::text IS NULL OR c.device_id = $1
+ORDER BY c.device_id, c.stream_id, c.seq
+)SQL";
+inline constexpr const char* kChainFetch = "FETCH FORWARD 2000 FROM chain_rows";
 
 }  // namespace borderlog::server::sql

@@ -1,6 +1,7 @@
 #include "server/storage/store.hpp"
 
 #include "core/crossing_json.hpp"
+#include "core/record_hash.hpp"
 #include "server/storage/sql.hpp"
 
 #include <boost/json.hpp>
@@ -20,6 +21,7 @@ struct Store::Impl {
         // Statements that run for every request that stores: parsed and planned once per connection.
         conn.prepare("ingest_staged", sql::kIngestStaged);
         conn.prepare("compare_staged", sql::kCompareStaged);
+        conn.prepare("chain_breaks", sql::kChainBreaks);
         conn.prepare("forget_orphan_ids", sql::kForgetOrphanIds);
         conn.prepare("quarantine", sql::kQuarantine);
         conn.prepare("reconcile_advance", sql::kReconcileAdvance);
@@ -92,7 +94,8 @@ bool is_data_error(const pqxx::sql_error& e) {
 // What is staged of one crossing beside its fields: the columns the server computes.
 struct Staged {
     std::string flags;   // a text[] literal: the device's flags and clock_suspect (known words, no quoting)
-    std::string record;  // the record as the device sent it, canonical JSON
+    std::string record;  // the record as the device sent it, canonical JSON, without its chain fields
+    std::string record_hash;  // the hash the server computes of it; empty for a record without the chain
     bool lead = false;
 };
 
@@ -118,7 +121,8 @@ void stage(pqxx::transaction_base& tx, const std::vector<const core::Crossing*>&
                                 x.traveler.birth_date.c_str(), x.traveler.sex.c_str(),
                                 c_str_or_null(x.traveler.expiry_date), c_str_or_null(x.transport.mode),
                                 c_str_or_null(x.transport.vehicle_plate), x.recorded_offline, s.flags.c_str(),
-                                c_str_or_null(x.paper_ref), s.record.c_str());
+                                c_str_or_null(x.paper_ref), s.record.c_str(), c_str_or_null(s.record_hash),
+                                c_str_or_null(x.prev_hash), c_str_or_null(x.hash));
     }
     copy.complete();
 }
@@ -147,20 +151,26 @@ std::vector<InsertStatus> insert_in(pqxx::transaction_base& tx, const std::vecto
         const bool new_seq = seqs.emplace(x.device_id, x.stream_id, x.seq).second;
         staged[i].lead = new_id && new_seq;
         staged[i].flags = flags_literal(flags_at_ingest(x, now));
-        staged[i].record = core::canonical_json(x);
+        // The content only: a record sent again with or without its chain fields is the same record.
+        staged[i].record = core::canonical_json(core::content_of(x));
+        if (!x.prev_hash.empty()) staged[i].record_hash = core::record_hash(x);
     }
     stage(tx, crossings, staged);
 
     std::size_t stored = 0;
-    std::vector<std::string> orphans;
+    std::vector<std::string> orphans, chained;
     for (const auto& r : tx.exec_prepared("ingest_staged")) {
         if (r[0].is_null()) {
             orphans.push_back(r[1].as<std::string>());
         } else {
-            out[r[0].as<std::size_t>() - 1] = InsertStatus::stored;
+            const auto ord = r[0].as<std::size_t>();
+            out[ord - 1] = InsertStatus::stored;
             ++stored;
+            if (!crossings[ord - 1]->prev_hash.empty()) chained.push_back(std::to_string(ord));
         }
     }
+    // The chain is checked in the same transaction: a break is flagged with the records it concerns.
+    if (!chained.empty()) tx.exec_prepared("chain_breaks", json_array_of(chained));
     if (stored == crossings.size()) return out;
     // An id taken for a row whose seq was not free goes back before anything is compared with it.
     if (!orphans.empty()) tx.exec_prepared("forget_orphan_ids", json_array_of(orphans));

@@ -115,7 +115,9 @@ assert_fleet_exactly_once() {
         [ "$(sqlite3 "$(dir_of "$i")/outbox.db" "SELECT count(*) FROM outbox")" = "$RECORDS" ] ||
             fail "$dev holds $(sqlite3 "$(dir_of "$i")/outbox.db" "SELECT count(*) FROM outbox") records, not $RECORDS"
         sqlite3 -separator ' ' "$(dir_of "$i")/outbox.db" "SELECT id, body FROM outbox ORDER BY id" >"$WORK/local-$i.txt"
-        psql -qtAX -F ' ' "$DB_URL" -c "SELECT id, record::text FROM crossings WHERE device_id = '$dev' ORDER BY id" \
+        # The record's content and its link in the stream's hash chain, as the outbox holds them.
+        psql -qtAX -F ' ' "$DB_URL" -c "SELECT id, (record || jsonb_strip_nulls(jsonb_build_object(
+                'prev_hash', prev_hash, 'hash', record_hash)))::text FROM crossings WHERE device_id = '$dev' ORDER BY id" \
             >"$WORK/central-$i.txt"
         python3 - "$WORK/local-$i.txt" "$WORK/central-$i.txt" "$dev" <<'PY' || fail "$dev: PostgreSQL does not hold exactly its records"
 import json, sys
@@ -135,5 +137,7 @@ if changed:
     sys.exit(f"{dev}: {len(changed)} records stored with other content than recorded, e.g. {changed[0]}")
 PY
     done
-    log "PostgreSQL holds exactly the $((DEVICES * RECORDS)) confirmed records, once each, as recorded"
+    "$SERVER_BIN" verify --db "$DB_URL" >"$WORK/verify.out" 2>&1 ||
+        fail "verify found the stored chains broken: $(tail -5 "$WORK/verify.out")"
+    log "PostgreSQL holds exactly the $((DEVICES * RECORDS)) confirmed records, once each, as recorded, chains intact"
 }

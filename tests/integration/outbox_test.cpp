@@ -3,6 +3,7 @@
 #include "client/queue/import_key.hpp"
 #include "core/crossing_json.hpp"
 #include "core/ids.hpp"
+#include "core/record_hash.hpp"
 #include "core/time.hpp"
 
 #include <gtest/gtest.h>
@@ -268,7 +269,7 @@ TEST_F(OutboxTest, EachNewOutboxStartsAStreamOfItsOwnAndReopeningOrCreatingAgain
 
 TEST_F(OutboxTest, AFileFromANewerCheckpointIsRefused) {
     outbox.reset();
-    poke("PRAGMA user_version=4");
+    poke("PRAGMA user_version=5");
     EXPECT_THROW(Outbox{file()}, std::runtime_error);
 }
 
@@ -320,7 +321,10 @@ TEST_F(OutboxTest, AVersion1OutboxIsUpgradedInPlaceIntoTheLegacyStreamKeepingEve
     const auto pending = upgraded.next_pending(10);
     ASSERT_EQ(pending.size(), 2u);
     EXPECT_EQ(pending[0].seq, 3);
-    EXPECT_EQ(pending[0].body, bodies[2]) << "an old record is sent as it was, so the centre finds it a duplicate";
+    // An old record is sent with the content it had (the centre compares content: a duplicate), now chained.
+    const core::Crossing sent = core::crossing_from_json(boost::json::parse(pending[0].body), core::Completeness::full);
+    EXPECT_EQ(core::canonical_json(core::content_of(sent)), bodies[2]);
+    EXPECT_EQ(sent.hash, core::record_hash(sent));
     EXPECT_EQ(upgraded.meta("central"), "online");
     EXPECT_EQ(upgraded.rejected(10).at(0).code, "id_conflict");
     // The legacy stream goes on, gapless; its new records carry no stream_id, as the old ones.
@@ -332,7 +336,7 @@ TEST_F(OutboxTest, AVersion1OutboxIsUpgradedInPlaceIntoTheLegacyStreamKeepingEve
     EXPECT_EQ(upgraded.import_lines("/data/old.jsonl", {line}, kDevice).at(0).first, ImportOutcome::already_recorded);
     {
         SQLite::Database db(old.string(), SQLite::OPEN_READONLY);
-        EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 3);
+        EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 4);
     }
     Outbox reopened(old);  // the upgrade happens once
     EXPECT_EQ(reopened.stats().last_seq, 5);

@@ -208,7 +208,7 @@ TEST_F(WatchlistCopyTest, AnOutboxOfVersion2GainsTheCopyInPlaceAndKeepsItsRecord
     copy->apply(full(1, {entry("L898902C3", "UTO")}), kNow);
     EXPECT_EQ(copy->screen(anna()).hits.size(), 1u);
     SQLite::Database db(dir_ / "outbox.db");
-    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 3);
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 4);
 }
 
 // --- the centre's answer, as the terminal reads it ---
