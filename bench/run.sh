@@ -580,7 +580,7 @@ RSS_MB=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status"
 # Retry-After (the daemons then wait as told): the server's own request metrics for the batch route are
 # read before and after, and the daemons' logs are searched for any other answer or a transport error.
 HERD_RATE="-" HERD_SECS="-" HERD_COPY_RATE="-" HERD_COPY_SECS="-" R_HERD="-" V_HERD="skipped"
-HERD_ROWS=0 HERD_DISTINCT=0 HERD_503=0 HERD_OTHER=0 HERD_DEFERRED_503=0 HERD_DEFERRED_OTHER=0 HERD_CODES="-"
+RSS_HERD_MB="-" HERD_ROWS=0 HERD_DISTINCT=0 HERD_503=0 HERD_OTHER=0 HERD_DEFERRED_503=0 HERD_DEFERRED_OTHER=0 HERD_CODES="-"
 # "CODE COUNT" lines: POST /api/v1/crossings/batch answers by status code, from GET /metrics.
 batch_codes() {
     (
@@ -658,6 +658,7 @@ if [ "$HERD_DEVICES" -gt 0 ]; then
     R_HERD=$(calc "$HERD_RATE / $HERD_COPY_RATE")
     V_HERD=$(awk "BEGIN { print (($R_HERD >= $TARGET_HERD && $HERD_OTHER == 0 && $HERD_DEFERRED_OTHER == 0) ? \"meets target\" : \"below target\") }")
     log "E: \\copy of $rows rows in ${HERD_COPY_SECS}s: $HERD_COPY_RATE rows/s; herd ÷ \\copy = $R_HERD"
+    RSS_HERD_MB=$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status" 2>/dev/null || echo "?")
 else
     log "E: skipped (BORDERLOG_BENCH_HERD_DEVICES=0)"
 fi
@@ -764,7 +765,7 @@ if [ "$BIG_ROWS" -gt 0 ] && command -v wrk >/dev/null; then
     # for its values), and the generic plan a prepared statement could fall to.
     big_cp=$(head -n 1 "$WORK/big-listing.txt" | sed 's/.*checkpoint=//')
     big_dev=$(scalar "SELECT device_id FROM crossings TABLESAMPLE SYSTEM (0.01) WHERE device_id LIKE 'BIG-%' LIMIT 1")
-    big_doc=$(head -n 1 "$WORK/big-travelers.txt" | awk -F/ '{ print $5 }')
+    big_doc=$(head -n 1 "$WORK/big-travelers.txt" | awk -F/ '{ print $6 }')
     statement() { sed -n "/inline constexpr const char\\* $1 = R\"SQL(/,/^)SQL\";/p" "$ROOT/server/storage/sql.hpp" | sed '1d;$d'; }
     explain() {  # TITLE STATEMENT ARGS
         local types="text,text,text,text,text,timestamptz,timestamptz,bigint,int,text"
@@ -830,6 +831,7 @@ ratio_row() { printf '%-40s %6s   %-8s %-13s %s\n' "$@"; }
     row "D  server GET /livez, wrk 64 connections (req/s)" "$LIVEZ_RATE" ""
     row "D  nginx fixed answer, same load (req/s)" "$NGINX_RATE" ""
     row "M  server peak RSS (VmHWM) after A and B, MB" "$RSS_MB" "target <= $TARGET_RSS_MB MB"
+    row "M  server peak RSS (VmHWM) after E, the herd, MB" "$RSS_HERD_MB" "target <= $TARGET_RSS_MB MB"
     row "M  server peak RSS (VmHWM) at the end (after E and F), MB" "$RSS_END_MB" "target <= $TARGET_RSS_MB MB"
     if [ "$HERD_DEVICES" -gt 0 ]; then
         row "E  psql \\copy of the herd's $((HERD_DEVICES * HERD_RECORDS)) rows" "$HERD_COPY_RATE" "(seconds: $HERD_COPY_SECS)"
@@ -909,7 +911,7 @@ if [ -n "$JSON_OUT" ]; then
 "drain":{"rows_per_s":$DRAIN_RATE,"rounds":$(jarr "${DRAIN_RATES[@]}"),"seconds":$(jarr "${DRAIN_SECS[@]}")},
 "ratios":{"ingest_vs_pgbench_8":$R_INGEST_8,"ingest_vs_pgbench_$CONNECTIONS":$R_INGEST_N,"drain_vs_copy":$R_DRAIN},
 "livez":{"server_req_per_s":$(jnum "$LIVEZ_RATE"),"nginx_req_per_s":$(jnum "$NGINX_RATE"),"ratio":$(jnum "$R_LIVEZ")},
-"rss_mb":{"after_a_b":$(jnum "$RSS_MB"),"end":$(jnum "$RSS_END_MB")},
+"rss_mb":{"after_a_b":$(jnum "$RSS_MB"),"after_e":$(jnum "$RSS_HERD_MB"),"end":$(jnum "$RSS_END_MB")},
 "herd":{"devices":$HERD_DEVICES,"records_each":$HERD_RECORDS,"rows":$HERD_ROWS,"distinct_ids":$HERD_DISTINCT,
   "seconds":$(jnum "$HERD_SECS"),"rows_per_s":$(jnum "$HERD_RATE"),"copy_seconds":$(jnum "$HERD_COPY_SECS"),
   "copy_rows_per_s":$(jnum "$HERD_COPY_RATE"),"ratio":$(jnum "$R_HERD"),"batch_answers_503":$HERD_503,
