@@ -281,6 +281,11 @@ int main(int argc, char** argv) {
     serve->add_option("--stay-exempt", stay_exempt,
                       "other nationalities exempt from the 90/180 stay rule, comma-separated ICAO codes");
 
+    serve->add_option("--retention-months", config.retention_months,
+                      "drop whole months of crossings older than this many months once exported "
+                      "(crossing_exports, docs/performance.md); 0 = never")
+        ->check(CLI::Range(0, 1200))->capture_default_str();
+
     auto* migrate = app.add_subcommand("migrate", "Apply pending schema migrations and exit");
     add_db(migrate);
 
@@ -343,6 +348,9 @@ int main(int argc, char** argv) {
             set_stay_countries(config, stay_exempt);
             if (!config.db_role.empty() && !server::is_role_name(config.db_role))
                 throw CLI::ValidationError("--db-role", "must be a role name of lower-case letters, digits and _");
+            // The environment and a config file arrive as defaults, which CLI11 does not check.
+            if (config.retention_months < 0 || config.retention_months > 1200)
+                throw CLI::ValidationError("--retention-months", "must be 0 (never) to 1200");
             return server::serve(config);
         }
         if (migrate->parsed()) {

@@ -11,6 +11,7 @@
 #include "server/http/routes/routes.hpp"
 #include "server/http/session.hpp"
 #include "server/http/tls.hpp"
+#include "server/service/retention.hpp"
 #include "server/storage/migrations.hpp"
 #include "server/storage/session_role.hpp"
 
@@ -114,6 +115,25 @@ awaitable<void> keep_partitions_ahead(Pool& pool) {
     }
 }
 
+// Retention (--retention-months): at start and every `interval`, drops the months old enough that were
+// exported (service::apply_retention logs each month). A failure is logged and tried again.
+awaitable<void> keep_retention(Pool& pool, int keep_months, std::chrono::seconds interval) {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+        try {
+            auto pending = http::on_db<service::RetentionPass>(
+                pool, [keep_months](Store& s) { return service::apply_retention(s, keep_months); });
+            co_await std::move(pending);
+        } catch (const std::exception& e) {
+            common::log_event(spdlog::level::warn, "retention_failed", {{"error", e.what()}});
+        }
+        timer.expires_after(interval);
+        auto waiting = timer.async_wait(kTuple);
+        auto [ec] = co_await std::move(waiting);
+        if (ec) co_return;
+    }
+}
+
 }  // namespace
 
 int serve(const ServerConfig& config) {
@@ -153,6 +173,9 @@ int serve(const ServerConfig& config) {
     asio::co_spawn(ioc, http::routes::run_analyser(services), log_if_failed("run_analyser"));
     asio::co_spawn(ioc, http::routes::run_drills(services), log_if_failed("run_drills"));
     asio::co_spawn(ioc, keep_partitions_ahead(pool), log_if_failed("keep_partitions_ahead"));
+    if (config.retention_months > 0)
+        asio::co_spawn(ioc, keep_retention(pool, config.retention_months, config.retention_interval),
+                       log_if_failed("keep_retention"));
     if (const auto interval = common::watchdog_interval())
         asio::co_spawn(ioc, ping_watchdog(*interval), log_if_failed("ping_watchdog"));
     // Listening, migrations current: systemd may start what depends on the server (Type=notify).

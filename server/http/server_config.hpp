@@ -55,6 +55,10 @@ struct ServerConfig {
     // and any listed in stay_exempt. ICAO codes, e.g. ALB.
     std::string home_country;
     std::vector<std::string> stay_exempt;
+    // Retention: months of crossings older than this many months before the current one are dropped
+    // once exported (crossing_exports); 0 = never. Checked at start and every retention_interval.
+    int retention_months = 0;
+    std::chrono::seconds retention_interval{6 * 3600};
 };
 
 // Applies pending migrations, serves until SIGTERM or SIGINT, drains, and returns the exit code.

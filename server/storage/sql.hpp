@@ -250,6 +250,13 @@ SELECT made FROM crossings_make_partitions(((now() AT TIME ZONE 'UTC') - interva
                                            ((now() AT TIME ZONE 'UTC') + make_interval(months => $1::int))::date) made
 )SQL";
 
+// Retention (0013): the months older than $1 months before the current one, each dropped when it was
+// exported with its exact row count (and audited), or kept. Runs as the function's owner.
+inline constexpr const char* kDropExportedMonths = R"SQL(
+SELECT to_char(month, 'YYYY-MM'), partition_name, stored_rows, exported_rows, dropped
+FROM crossings_drop_exported_months($1::int)
+)SQL";
+
 // --- reconcile -------------------------------------------------------------------------------------
 // A sequence number is accounted for when it is stored (crossing_seqs), or refused and quarantined (a
 // refused record is not lost); quarantined seqs outside 1..2^53-1 were unreadable and count for nothing.

@@ -326,6 +326,22 @@ std::vector<std::string> Store::make_partitions_ahead(int months_ahead) {
     return made;
 }
 
+std::vector<RetentionMonth> Store::drop_exported_months(int keep_months) {
+    pqxx::work tx(impl_->conn);
+    std::vector<RetentionMonth> months;
+    for (const auto& r : tx.exec_params(sql::kDropExportedMonths, keep_months)) {
+        RetentionMonth m;
+        m.month = r[0].as<std::string>();
+        m.partition = r[1].as<std::string>();
+        if (!r[2].is_null()) m.stored_rows = r[2].as<std::int64_t>();
+        if (!r[3].is_null()) m.exported_rows = r[3].as<std::int64_t>();
+        m.dropped = r[4].as<bool>();
+        months.push_back(std::move(m));
+    }
+    tx.commit();
+    return months;
+}
+
 Reconciliation Store::reconcile(const std::string& device_id, const std::string& stream_id, std::size_t max_ranges,
                                 std::int64_t after_seq) {
     pqxx::work tx(impl_->conn);

@@ -271,6 +271,15 @@ struct AuditEvent {
     std::string detail_json = "{}";
 };
 
+// What a retention pass did with one month older than the months kept (crossings_drop_exported_months).
+struct RetentionMonth {
+    std::string month;                         // YYYY-MM
+    std::string partition;                     // crossings_pYYYYMM
+    std::optional<std::int64_t> stored_rows;   // counted only when the month was exported
+    std::optional<std::int64_t> exported_rows; // crossing_exports.rows, none when not exported
+    bool dropped = false;
+};
+
 struct CentralState {
     bool offline = false;
     std::string reason;
@@ -299,6 +308,10 @@ public:
     // Makes the monthly partitions of crossings from last month to `months_ahead` months ahead that do
     // not exist yet; returns their names.
     std::vector<std::string> make_partitions_ahead(int months_ahead);
+    // Drops the monthly partitions older than `keep_months` (1 or more) months before the current one
+    // that were exported with their exact row count, each with its audit line, in one transaction;
+    // returns every month it considered, dropped or kept.
+    std::vector<RetentionMonth> drop_exported_months(int keep_months);
     // The missing ranges of one stream of a device that start after `after_seq`, at most `max_ranges`.
     Reconciliation reconcile(const std::string& device_id, const std::string& stream_id, std::size_t max_ranges,
                              std::int64_t after_seq = 0);
