@@ -67,12 +67,12 @@ curl -s -o /dev/null -D "$WORK/headers" -X POST -H "Authorization: Bearer $DEVIC
 grep -qi "^Borderlog-Drill: $DRILL" "$WORK/headers" || fail "a device's answer does not name the drill"
 grep -qi '^Retry-After: 1' "$WORK/headers" || fail "the unavailable fault has no Retry-After"
 # The dashboard's fleet view and /metrics show the drill.
-fleet_shows() { curl -sf -H "Authorization: Bearer $OPS" "http://127.0.0.1:$PORT/api/v1/checkpoints" | grep -q "\"$DRILL\""; }
+fleet_shows() { curl -sf -H "Authorization: Bearer $OPS" "http://127.0.0.1:$PORT/api/v1/checkpoints" | grep "\"$DRILL\"" >/dev/null; }
 wait_until 10 "the fleet view to show the drill" fleet_shows
 # The terminal hears it in the heartbeat's answer: its status (and the officer's screen) names the drill.
 terminal_knows() { status_field "$WORK/cp1" drill | grep -q "e2e TIMS shutdown"; }
 wait_until 10 "the terminal to know the drill" terminal_knows
-metrics_show() { curl -sf "http://127.0.0.1:$PORT/metrics" | grep -q '^borderlog_drill_active.* 1'; }
+metrics_show() { curl -sf "http://127.0.0.1:$PORT/metrics" | grep '^borderlog_drill_active.* 1' >/dev/null; }
 wait_until 10 "/metrics to show the drill" metrics_show
 
 # The paper register of KAKAVIJE, written during the outage (from its second second) and entered later:
@@ -196,7 +196,7 @@ report_duplicates=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[
 # The CSV has a line per device, per checkpoint and the total; the page is served.
 ctl --token "$OPS" drill report "$DRILL" --csv >"$WORK/report.csv"
 [ "$(grep -c "" "$WORK/report.csv")" -ge 8 ] || fail "the CSV report is short: $(cat "$WORK/report.csv")"
-curl -sf "http://127.0.0.1:$PORT/drills/$DRILL" | grep -qi "drill" || fail "the report page is not served"
+curl -sf "http://127.0.0.1:$PORT/drills/$DRILL" | grep -i "drill" >/dev/null || fail "the report page is not served"
 
 # Start and end are in the audit trail; the drill's id is in the log lines.
 [ "$(sql "SELECT count(*) FROM audit_events WHERE action = 'drill.start' AND target = '$DRILL'")" = 1 ] ||

@@ -63,6 +63,6 @@ scraped() { query 'up{job="borderlog"} == 1' | grep -q '"result":\[{'; }
 wait_until 60 "Prometheus to scrape the server" scraped
 backlog_seen() { query 'borderlog_lane_queue_waiting{checkpoint="KAKAVIJE",lane="3"}' | grep -q '"12"\]'; }
 wait_until 30 "Prometheus to hold the lane queue" backlog_seen
-rules_loaded() { curl -sf "http://127.0.0.1:$PROM_PORT/api/v1/rules" | grep -q BorderlogCheckpointSilent; }
+rules_loaded() { curl -sf "http://127.0.0.1:$PROM_PORT/api/v1/rules" | grep BorderlogCheckpointSilent >/dev/null; }
 wait_until 30 "Prometheus to load the alert rules" rules_loaded
 log "Prometheus scraped $(grep -c '^borderlog_' "$WORK/exposition.txt") series"
