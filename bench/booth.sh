@@ -74,7 +74,7 @@ DB_URL=$("$ROOT/deploy/pg.sh" url "$PG_DIR" "$PG_PORT" postgres)
 token() { "$SERVER" token create --db "$DB_URL" --role device --checkpoint BENCHCP --device "$1" --name bench 2>/dev/null; }
 
 PORT=$(free_port)
-"$SERVER" serve --db "$DB_URL" --listen "127.0.0.1:$PORT" 2>"$WORK/server.log" &
+"$SERVER" serve --db "$DB_URL" --db-role borderlog_server --listen "127.0.0.1:$PORT" 2>"$WORK/server.log" &
 SERVER_PID=$!
 PIDS+=("$SERVER_PID")
 for _ in $(seq 1 300); do
