@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib.sh"
 create_database
 sql "ALTER DATABASE $DB_NAME SET synchronous_commit = off" >/dev/null
 sql "CREATE TABLE e2e_seen (setting text)" >/dev/null
+sql "GRANT INSERT ON e2e_seen TO borderlog_server" >/dev/null  # the trigger runs as the server's role
 sql "CREATE FUNCTION e2e_note() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN
      INSERT INTO e2e_seen VALUES (current_setting('synchronous_commit')); RETURN NEW; END \$\$" >/dev/null
 sql "CREATE TRIGGER e2e_note AFTER INSERT ON crossings FOR EACH ROW EXECUTE FUNCTION e2e_note()" >/dev/null
