@@ -10,7 +10,9 @@
 
 #include <pqxx/pqxx>
 
+#include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -183,7 +185,36 @@ TEST_F(DatabaseRoles, ALoginHoldingOnlyTheServerRoleServesACurrentSchemaButNever
     run("DROP ROLE " + login);
 }
 
+// Restores PGOPTIONS as it was when the test began.
+class PgOptionsGuard {
+public:
+    explicit PgOptionsGuard(const char* value) {
+        if (const char* old = std::getenv("PGOPTIONS")) saved_ = old;
+        if (value != nullptr) ::setenv("PGOPTIONS", value, 1);
+        else ::unsetenv("PGOPTIONS");
+    }
+    ~PgOptionsGuard() {
+        if (saved_) ::setenv("PGOPTIONS", saved_->c_str(), 1);
+        else ::unsetenv("PGOPTIONS");
+    }
+
+private:
+    std::optional<std::string> saved_;
+};
+
+// libpq ignores PGOPTIONS once the connection string carries options, so the role must bring the
+// settings given there (the server's statement and lock timeouts) with it.
+TEST_F(DatabaseRoles, TheTimeoutsOfPgOptionsStillHoldUnderTheRole) {
+    const PgOptionsGuard options("-c statement_timeout=4321 -c lock_timeout=1234");
+    pqxx::connection conn(with_session_role(url(), kServerRole));
+    pqxx::nontransaction tx(conn);
+    EXPECT_EQ(tx.exec1("SELECT current_user")[0].as<std::string>(), kServerRole);
+    EXPECT_EQ(tx.exec1("SHOW lock_timeout")[0].as<std::string>(), "1234ms");
+    EXPECT_EQ(tx.exec1("SHOW statement_timeout")[0].as<std::string>(), "4321ms");
+}
+
 TEST(SessionRole, ARoleIsAddedInTheConnectionStringsOwnForm) {
+    const PgOptionsGuard options(nullptr);
     EXPECT_EQ(with_session_role("postgresql://app@db/borderlog", "borderlog_server"),
               "postgresql://app@db/borderlog?options=-c%20role%3Dborderlog_server");
     EXPECT_EQ(with_session_role("postgresql://app@db/borderlog?sslmode=require", "borderlog_server"),
@@ -191,6 +222,15 @@ TEST(SessionRole, ARoleIsAddedInTheConnectionStringsOwnForm) {
     EXPECT_EQ(with_session_role("host=db dbname=borderlog", "borderlog_server"),
               "host=db dbname=borderlog options='-c role=borderlog_server'");
     EXPECT_EQ(with_session_role("postgresql://app@db/borderlog", ""), "postgresql://app@db/borderlog");
+}
+
+TEST(SessionRole, PgOptionsTravelWithTheRoleQuotedForEachForm) {
+    const PgOptionsGuard options("-c lock_timeout=10000 -c search_path='a b'");
+    EXPECT_EQ(with_session_role("postgresql://app@db/borderlog", "borderlog_server"),
+              "postgresql://app@db/borderlog?options=-c%20lock_timeout%3D10000%20-c%20search_path%3D%27a%20b%27"
+              "%20-c%20role%3Dborderlog_server");
+    EXPECT_EQ(with_session_role("host=db", "borderlog_server"),
+              "host=db options='-c lock_timeout=10000 -c search_path=\\'a b\\' -c role=borderlog_server'");
 }
 
 TEST(SessionRole, OnlyAPlainRoleNameIsTaken) {
