@@ -174,8 +174,8 @@ public:
     // Judges up to `limit` crossings not yet judged, in ingest order, in one transaction under an
     // advisory lock (so that two servers never judge at once) and the locks of the documents in the
     // batch: `analyst` decides, this stores the decision and marks the crossings judged. Crossings a
-    // traveller lookup judged meanwhile are left out (`analysed` counts the ones judged here). With `wait_for_lock` false it gives up at once when
-    // another session holds the lock.
+    // traveller lookup judged meanwhile are left out (`analysed` counts the ones judged here). With
+    // `wait_for_lock` false it gives up at once when another session holds the lock.
     // Crossings received after the newest judged one are always taken. With `sweep`, crossings numbered
     // below it that committed late are looked for first (a scan of the judged ones since the
     // watermark), and the watermark moves: past numbers whose transactions began more than `settle`
