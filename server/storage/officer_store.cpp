@@ -148,6 +148,12 @@ std::string documents_json(const std::vector<PendingCrossing>& crossings) {
     return json::serialize(docs);
 }
 
+std::string numbers_json(const std::vector<PendingCrossing>& crossings) {
+    json::array numbers;
+    for (const auto& p : crossings) numbers.emplace_back(std::to_string(p.ingest_no));
+    return json::serialize(numbers);
+}
+
 std::vector<core::WatchlistEntry> watchlist_candidates(pqxx::work& tx, const std::vector<PendingCrossing>& crossings) {
     json::array document_keys, person_keys;
     for (const auto& p : crossings) {
@@ -249,14 +255,20 @@ AnalysisRun OfficerStore::analyse(std::size_t limit, bool wait_for_lock, bool sw
         }
         if (above == room) bound = batch.crossings.back().ingest_no;
     }
+    run.more = batch.crossings.size() == limit;
+    if (!batch.crossings.empty()) {
+        // The documents' locks, then what a traveller lookup judged before this took them.
+        tx.exec_params(sql::kLockDocuments, documents_json(batch.crossings));
+        std::set<std::int64_t> judged;
+        for (const auto& r : tx.exec_params(sql::kJudgedAmong, numbers_json(batch.crossings)))
+            judged.insert(r[0].as<std::int64_t>());
+        std::erase_if(batch.crossings, [&judged](const PendingCrossing& p) { return judged.count(p.ingest_no) > 0; });
+    }
     run.analysed = batch.crossings.size();
-    run.more = run.analysed == limit;
     if (!batch.crossings.empty()) {
         read_context(tx, batch);
         store_decision(tx, analyst(batch));
-        json::array numbers;
-        for (const auto& p : batch.crossings) numbers.emplace_back(std::to_string(p.ingest_no));
-        tx.exec_params(sql::kMarkAnalysed, json::serialize(numbers));
+        tx.exec_params(sql::kMarkAnalysed, numbers_json(batch.crossings), false);
     }
     if (below_complete) {
         run.watermark = tx.exec_params1(sql::kAdvanceWatermark, static_cast<double>(settle.count()), bound)[0]
@@ -267,6 +279,26 @@ AnalysisRun OfficerStore::analyse(std::size_t limit, bool wait_for_lock, bool sw
     }
     tx.commit();
     return run;
+}
+
+std::size_t OfficerStore::judge_document(const std::string& issuing_country, const std::string& document_number,
+                                         const Analyst& analyst, std::size_t limit) {
+    pqxx::work tx(store_.connection());
+    // The document's lock first: a batch judging it now finishes, and its marks are then seen below.
+    json::array document;
+    document.push_back(json::array{issuing_country, document_number});
+    tx.exec_prepared("lock_documents", json::serialize(document));
+    AnalysisBatch batch;
+    for (const auto& r : tx.exec_prepared("pending_of_document", issuing_country, document_number,
+                                          static_cast<std::int64_t>(limit)))
+        batch.crossings.push_back(pending_from(r));
+    if (!batch.crossings.empty()) {
+        read_context(tx, batch);
+        store_decision(tx, analyst(batch));
+        tx.exec_params(sql::kMarkAnalysed, numbers_json(batch.crossings), true);
+    }
+    tx.commit();
+    return batch.crossings.size();
 }
 
 std::vector<std::string> OfficerStore::traveler_crossings(const std::string& issuing_country,

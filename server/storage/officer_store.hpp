@@ -172,15 +172,23 @@ public:
     explicit OfficerStore(Store& store);
 
     // Judges up to `limit` crossings not yet judged, in ingest order, in one transaction under an
-    // advisory lock (so that two servers never judge at once): `analyst` decides, this stores the
-    // decision and marks the crossings judged. With `wait_for_lock` false it gives up at once when
-    // another session holds the lock.
+    // advisory lock (so that two servers never judge at once) and the locks of the documents in the
+    // batch: `analyst` decides, this stores the decision and marks the crossings judged. Crossings a
+    // traveller lookup judged meanwhile are left out (`analysed` counts the ones judged here). With
+    // `wait_for_lock` false it gives up at once when another session holds the lock.
     // Crossings received after the newest judged one are always taken. With `sweep`, crossings numbered
     // below it that committed late are looked for first (a scan of the judged ones since the
     // watermark), and the watermark moves: past numbers whose transactions began more than `settle`
     // ago, as long as nothing below them is left unjudged.
     AnalysisRun analyse(std::size_t limit, bool wait_for_lock, bool sweep, std::chrono::seconds settle,
                         const Analyst& analyst);
+
+    // Judges the crossings of one document that are not judged yet (at most `limit`, oldest first), in
+    // one transaction, for a traveller lookup: without the analyser's lock, so never waiting for another
+    // server's batch, and without moving its watermark. Returns how many it judged. The analyser's batches
+    // and these take a lock per document, so that a crossing is judged once, by one or the other.
+    std::size_t judge_document(const std::string& issuing_country, const std::string& document_number,
+                               const Analyst& analyst, std::size_t limit = 500);
 
     // The crossings of the document (record JSON with received_at), oldest first: the newest 10,000.
     std::vector<std::string> traveler_crossings(const std::string& issuing_country, const std::string& document_number,

@@ -571,10 +571,24 @@ inline constexpr const char* kAnalysisTryLock = "SELECT pg_try_advisory_xact_loc
 inline constexpr const char* kAnalysisLock = "SELECT pg_advisory_xact_lock(7368201956)";
 inline constexpr const char* kAnalysisWatermark = "SELECT watermark FROM analysis_state";
 
-// The newest crossing judged: crossings above it have not been judged yet. $1: the watermark.
-inline constexpr const char* kAnalysedTop = "SELECT coalesce(max(ingest_no), $1) FROM analysis_done";
+// $1: a JSON array of [issuing_country, document_number]. Locks each document for the transaction, in
+// one order (so that two lockers never wait on each other), in the two-key space of advisory locks
+// (class 736820 "a document being judged"), apart from the analyser's one-key lock. Taken by the
+// analyser's batches for every document in them and by a traveller lookup for its own: a crossing is
+// judged by one of them at a time, and whoever comes second sees it judged (analysis_done).
+inline constexpr const char* kLockDocuments = R"SQL(
+SELECT pg_advisory_xact_lock(736820, k.key)
+FROM (SELECT DISTINCT hashtext((d ->> 0) || '/' || (d ->> 1)) AS key
+      FROM jsonb_array_elements($1::jsonb) d ORDER BY 1) k
+)SQL";
 
-// $1: the newest judged, $2: at most this many. Crossings received since, oldest first.
+// The newest crossing the analyser judged itself (a lookup's numbers are left out: crossings of other
+// documents below them may still wait): crossings above it it has not taken yet. $1: the watermark.
+inline constexpr const char* kAnalysedTop =
+    "SELECT coalesce(max(ingest_no), $1) FROM analysis_done WHERE NOT by_lookup";
+
+// $1: the newest judged by the analyser, $2: at most this many. Crossings received since that neither it
+// nor a lookup judged, oldest first.
 inline constexpr const char* kPendingAbove = R"SQL(
 SELECT c.ingest_no, c.id::text, c.checkpoint_id, c.device_id, c.direction,
        to_char(c.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
@@ -586,8 +600,36 @@ SELECT c.ingest_no, c.id::text, c.checkpoint_id, c.device_id, c.direction,
        coalesce((c.record ->> 'watchlist_version')::bigint, 0)
 FROM crossings c
 WHERE c.ingest_no > $1
+  AND NOT EXISTS (SELECT 1 FROM analysis_done d WHERE d.ingest_no = c.ingest_no)
 ORDER BY c.ingest_no
 LIMIT $2
+)SQL";
+
+// $1: issuing country, $2: document number, $3: at most this many. The crossings of one document not
+// judged yet (the same columns as kPendingAbove), oldest first, for a traveller lookup; on
+// crossings_document_idx. The watermark is read in the same statement as analysis_done, so that an
+// analyser's batch that moves it and forgets the numbers below cannot show a judged crossing as pending.
+inline constexpr const char* kPendingOfDocument = R"SQL(
+SELECT c.ingest_no, c.id::text, c.checkpoint_id, c.device_id, c.direction,
+       to_char(c.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+       c.issuing_country, c.document_number, coalesce(c.document_type, ''), c.nationality, c.surname,
+       coalesce(c.given_names, ''), to_char(c.birth_date, 'YYYY-MM-DD'), c.sex,
+       coalesce(to_char(c.expiry_date, 'YYYY-MM-DD'), ''), c.recorded_offline,
+       (to_jsonb(c.flags) || CASE WHEN jsonb_typeof(c.record -> 'flags') = 'array'
+                                  THEN c.record -> 'flags' ELSE '[]'::jsonb END)::text,
+       coalesce((c.record ->> 'watchlist_version')::bigint, 0)
+FROM crossings c
+WHERE c.document_number = $2 AND c.issuing_country = $1
+  AND c.ingest_no > (SELECT watermark FROM analysis_state)
+  AND NOT EXISTS (SELECT 1 FROM analysis_done d WHERE d.ingest_no = c.ingest_no)
+ORDER BY c.ingest_no
+LIMIT $3
+)SQL";
+
+// $1: a JSON array of ingest numbers. Those already judged (after the batch that took them locked their
+// documents: a lookup may have judged them meanwhile).
+inline constexpr const char* kJudgedAmong = R"SQL(
+SELECT ingest_no FROM analysis_done WHERE ingest_no IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint)
 )SQL";
 
 // $1: the watermark, $2: the newest judged, $3: at most this many. Crossings numbered between them that
@@ -675,10 +717,10 @@ FROM jsonb_to_recordset($1::jsonb) AS r(crossing_id uuid, entry_id text, entry_v
 ON CONFLICT (crossing_id, entry_id) DO NOTHING
 )SQL";
 
-// $1: a JSON array of ingest numbers.
+// $1: a JSON array of ingest numbers; $2: judged by a traveller lookup (true) or the analyser (false).
 inline constexpr const char* kMarkAnalysed = R"SQL(
-INSERT INTO analysis_done (ingest_no, received_at)
-SELECT ingest_no, received_at FROM crossings
+INSERT INTO analysis_done (ingest_no, received_at, by_lookup)
+SELECT ingest_no, received_at, $2::boolean FROM crossings
 WHERE ingest_no IN (SELECT (jsonb_array_elements_text($1::jsonb))::bigint)
 ON CONFLICT DO NOTHING
 )SQL";
@@ -686,7 +728,9 @@ ON CONFLICT DO NOTHING
 // $1: the settle time in seconds; $2: a bound (the last number of a full batch) or NULL. The watermark
 // moves to the newest judged number whose transaction began more than $1 ago (every number below it
 // belongs to a finished transaction by then), never past $2, never back. Run only after a sweep found
-// every crossing below the newest judged one judged.
+// every crossing below the newest judged one judged. A lookup's numbers count too: the batch took every
+// crossing above the analyser's newest that no lookup had judged (up to $2 when it was full), so below
+// that newest-of-all nothing is left unjudged either.
 inline constexpr const char* kAdvanceWatermark = R"SQL(
 WITH settled AS (
     SELECT max(ingest_no) AS m FROM analysis_done WHERE received_at < now() - make_interval(secs => $1::double precision)

@@ -26,6 +26,9 @@ struct Store::Impl {
         conn.prepare("quarantine", sql::kQuarantine);
         conn.prepare("reconcile_advance", sql::kReconcileAdvance);
         conn.prepare("reconcile_ranges", sql::kReconcileRanges);
+        // A traveller lookup judges its document's pending crossings first (OfficerStore::judge_document).
+        conn.prepare("lock_documents", sql::kLockDocuments);
+        conn.prepare("pending_of_document", sql::kPendingOfDocument);
     }
     // The staging table is made on the connection's first ingest, outside its transaction (a rolled
     // back transaction would take it away): a connection that never stores does not make it. A new

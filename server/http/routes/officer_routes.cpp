@@ -52,6 +52,20 @@ void catch_up(Store& store, const service::AnalysisRules& rules) {
     }
 }
 
+// Before a traveller view: judge that document's crossings not judged yet (nothing else), so that the
+// view shows their anomalies, without waiting for the analyser's lock or its batch of other documents.
+// A failure here does not stop the read; the background analyser judges them.
+void judge_document(Store& store, const service::AnalysisRules& rules, const std::string& issuing_country,
+                    const std::string& document_number) {
+    try {
+        OfficerStore(store).judge_document(issuing_country, document_number,
+                                           [&rules](const AnalysisBatch& batch) { return service::judge(batch, rules); },
+                                           service::kAnalysisBatch);
+    } catch (const std::exception& e) {
+        common::log_event(spdlog::level::warn, "analysis_failed", {{"error", e.what()}});
+    }
+}
+
 std::string actor_of(const Principal& p) {
     if (!p.name.empty()) return p.name;
     if (p.role == "device") return "device " + p.device_id;
@@ -102,7 +116,7 @@ awaitable<Reply> read_traveler(Services& s, Call& c) {
     const auto rules = rules_of(s);
     auto reading = on_db<json::object>(s.pool, [q, event, rules](Store& store) {
         store.append_audit(event);  // first: no traveller data leaves without its line in the trail
-        catch_up(store, rules);
+        judge_document(store, rules, q.issuing_country, q.document_number);
         OfficerStore officers(store);
         const auto crossings = officers.traveler_crossings(q.issuing_country, q.document_number, q.include_synthetic);
         const auto anomalies = officers.traveler_anomalies(q.issuing_country, q.document_number, q.include_synthetic);
