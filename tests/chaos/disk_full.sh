@@ -15,7 +15,7 @@ SHIM="$BORDERLOG_BIN_DIR/tests/chaos/libborderlog_power_cut_vfs.so"
 PRELOAD=()
 if [ "${BORDERLOG_CHAOS_DISK:-tmpfs}" = tmpfs ] && mount -t tmpfs -o size=16m,mode=0700 tmpfs "$DISK" 2>/dev/null; then
     MODE=tmpfs
-    trap 'rc=$?; umount -l "$DISK" 2>/dev/null; (exit $rc); cleanup' EXIT
+    trap 'rc=$?; set +e; umount -l "$DISK" 2>/dev/null; (exit $rc); cleanup' EXIT
 else
     MODE=vfs
     PRELOAD=(env LD_PRELOAD="$SHIM" BORDERLOG_VFS_FULL_FLAG="$WORK/disk-full")

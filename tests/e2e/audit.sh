@@ -87,7 +87,7 @@ for r in rows[1:]:
         print(r[0])
 PY
 diff -q "$WORK/all.ids" "$WORK/csv.ids" >/dev/null || fail "paging the CSV lost or repeated lines"
-ctl --token "$ADMIN" audit --action central_offline.on | grep -q "audit drill" || fail "borderlogctl audit does not show the detail"
+ctl --token "$ADMIN" audit --action central_offline.on | grep_all "audit drill" || fail "borderlogctl audit does not show the detail"
 [ "$(ctl --token "$ADMIN" audit --token-id "$admin_id" --action 'central_offline.*' --json | wc -l)" = 2 ] ||
     fail "borderlogctl audit --token-id does not give that token's two switches"
 [ "$(BORDERLOG_TOKEN="$ADMIN" ctl audit --actor "$me" --action token.revoke --json | wc -l)" = 1 ] ||

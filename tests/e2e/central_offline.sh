@@ -25,7 +25,7 @@ wait_until 30 "the daemon to sync 5 records" rows_are 5
 heartbeat_seen() { [ "$(sql "SELECT count(*) FROM devices WHERE device_id = 'KAK-01'")" = 1 ]; }
 wait_until 30 "a heartbeat" heartbeat_seen
 
-ctl --token "$ADMIN" central-offline on --reason "e2e drill" | grep -q '"offline":true' || fail "switch did not turn on"
+ctl --token "$ADMIN" central-offline on --reason "e2e drill" | grep_all '"offline":true' || fail "switch did not turn on"
 code=$(curl -s -o "$WORK/answer.json" -D "$WORK/headers" -w '%{http_code}' -X POST \
     -H "Authorization: Bearer $DEVICE_TOKEN" -H 'Content-Type: application/json' -d '{"records":[]}' \
     "http://127.0.0.1:$PORT/api/v1/crossings/batch")
@@ -46,7 +46,7 @@ rc=0
 checkpoint sync --once --data-dir "$WORK/cp" 2>/dev/null || rc=$?
 [ $rc -eq 3 ] || fail "sync --once exited $rc while central is offline, not 3"
 
-ctl --token "$ADMIN" central-offline off | grep -q '"offline":false' || fail "switch did not turn off"
+ctl --token "$ADMIN" central-offline off | grep_all '"offline":false' || fail "switch did not turn off"
 drained() { rows_are 55 && [ "$(status_field "$WORK/cp" pending)" = 0 ]; }
 wait_until 60 "the daemon to drain the backlog" drained
 assert_exactly_once "$WORK/cp" KAK-01
@@ -57,9 +57,9 @@ gen_jsonl 3000 "$WORK/more.jsonl"
 checkpoint import --data-dir "$WORK/cp" "$WORK/more.jsonl" >/dev/null 2>&1
 ctl --token "$ADMIN" central-offline off >/dev/null
 report=$(checkpoint sync --once --data-dir "$WORK/cp" --batch-size 50 --json 2>/dev/null) || fail "concurrent sync --once failed"
-echo "$report" | grep -q '"duplicates":0' || fail "sync --once re-sent records the daemon had sent: $report"
+echo "$report" | grep_all '"duplicates":0' || fail "sync --once re-sent records the daemon had sent: $report"
 wait_until 60 "everything to be stored" rows_are 3055
-if grep '"event":"synced"' "$WORK/daemon.log" | grep -qv '"duplicates":0'; then
+if grep '"event":"synced"' "$WORK/daemon.log" | grep_all -v '"duplicates":0'; then
     fail "the daemon re-sent records"
 fi
 assert_exactly_once "$WORK/cp" KAK-01

@@ -70,7 +70,7 @@ grep -qi '^Retry-After: 1' "$WORK/headers" || fail "the unavailable fault has no
 fleet_shows() { curl -sf -H "Authorization: Bearer $OPS" "http://127.0.0.1:$PORT/api/v1/checkpoints" | grep "\"$DRILL\"" >/dev/null; }
 wait_until 10 "the fleet view to show the drill" fleet_shows
 # The terminal hears it in the heartbeat's answer: its status (and the officer's screen) names the drill.
-terminal_knows() { status_field "$WORK/cp1" drill | grep -q "e2e TIMS shutdown"; }
+terminal_knows() { status_field "$WORK/cp1" drill | grep_all "e2e TIMS shutdown"; }
 wait_until 10 "the terminal to know the drill" terminal_knows
 metrics_show() { curl -sf "http://127.0.0.1:$PORT/metrics" | grep '^borderlog_drill_active.* 1' >/dev/null; }
 wait_until 10 "/metrics to show the drill" metrics_show
@@ -101,7 +101,7 @@ start_server --offline-retry-after 1
 log "the server restarted during the drill"
 
 for pid in "${SIMS[@]}"; do wait "$pid" || fail "simulate exited $?"; done
-finished() { ctl --token "$TRAINER" drill status "$DRILL" --json | grep -q '"state":"finished"'; }
+finished() { ctl --token "$TRAINER" drill status "$DRILL" --json | grep_all '"state":"finished"'; }
 wait_until 60 "the drill to end by itself" finished
 drained() {
     for i in 0 1 2; do [ "$(status_field "$WORK/cp$i" pending)" = 0 ] || return 1; done
@@ -207,7 +207,7 @@ grep -q "\"drill_id\":\"$DRILL\"" "$WORK/server.log" || fail "no log line names 
 for file in tims-shutdown quick-rehearsal; do
     id=$(ctl --token "$TRAINER" drill start --scenario "$BORDERLOG_SOURCE_DIR/deploy/drills/$file.json" --json |
         python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])') || fail "deploy/drills/$file.json was refused"
-    ctl --token "$TRAINER" drill stop "$id" --json | grep -q '"state":"stopped"' || fail "drill $id did not stop"
+    ctl --token "$TRAINER" drill stop "$id" --json | grep_all '"state":"stopped"' || fail "drill $id did not stop"
     [ "$(sql "SELECT count(*) FROM audit_events WHERE action = 'drill.stop' AND target = '$id'")" = 1 ] ||
         fail "the stop of drill $id is not audited"
 done

@@ -54,9 +54,9 @@ for scenario in reconcile_claims reconcile_huge; do
     terminal "$scenario" 3
     report=$(checkpoint sync --once --data-dir "$WORK/$scenario" --json 2>"$WORK/$scenario.err") ||
         fail "$scenario: sync --once failed: $report"
-    echo "$report" | grep -q '"requeued":0' || fail "$scenario: records were re-queued: $report"
+    echo "$report" | grep_all '"requeued":0' || fail "$scenario: records were re-queued: $report"
     [ "$(states "$scenario")" = "1|3 " ] || fail "$scenario: the outbox changed: $(states "$scenario")"
     grep -q '"event":"reconcile_answer_refused"' "$WORK/$scenario.err" || fail "$scenario: the answer was not refused"
-    checkpoint status --data-dir "$WORK/$scenario" --json | grep -q 'reconcile answer was refused' ||
+    checkpoint status --data-dir "$WORK/$scenario" --json | grep_all 'reconcile answer was refused' ||
         fail "$scenario: status does not show the refused answer"
 done

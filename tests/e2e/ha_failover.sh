@@ -29,7 +29,7 @@ stop_cluster() {
     fi
     "$(dirname "$0")/../../deploy/ha/cluster.sh" stop "$CLUSTER" >/dev/null 2>&1 || true
 }
-trap 'rc=$?; stop_cluster $rc; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; stop_cluster $rc; (exit $rc); cleanup' EXIT
 cluster() { "$(dirname "$0")/../../deploy/ha/cluster.sh" "$@"; }
 
 cluster start "$CLUSTER" "$base"

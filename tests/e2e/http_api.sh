@@ -23,7 +23,7 @@ expect() { # expect STATUS CODE-IN-BODY METHOD PATH TOKEN [BODY]
     local got
     got=$(call "$@")
     [ "$got" = "$want" ] || fail "$1 $2 answered $got, not $want: $(cat "$WORK/body")"
-    [ -z "$word" ] || grep -q "$word" "$WORK/body" || fail "$1 $2 body lacks $word: $(cat "$WORK/body")"
+    [ -z "$word" ] || grep_all "$word" "$WORK/body" || fail "$1 $2 body lacks $word: $(cat "$WORK/body")"
 }
 
 crossing() { # crossing ID SEQ [DEVICE] [SURNAME]
@@ -84,7 +84,7 @@ expect 413 payload_too_large POST /api/v1/crossings "$DEV" "{\"x\":\"$big\"}"
 expect 200 ready GET /readyz ""
 
 # Keep-alive: two requests on one connection.
-curl -s -o /dev/null -o /dev/null -w '%{num_connects}\n' "$base/livez" "$base/livez" | tr -d '\n' | grep -q '^10$' ||
+curl -s -o /dev/null -o /dev/null -w '%{num_connects}\n' "$base/livez" "$base/livez" | tr -d '\n' | grep_all '^10$' ||
     fail "the server did not keep the connection alive"
 
 stop_server

@@ -40,6 +40,10 @@ trap cleanup EXIT
 
 sql() { psql -qtAX "$DB_URL" -c "$1"; }
 
+# grep_all ARGS...: grep's answer, reading its input to the end. A `... | grep -q` stops at the first
+# match, and under pipefail the writer's SIGPIPE then fails the whole check.
+grep_all() { grep "$@" >/dev/null; }
+
 # wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND until it succeeds, or fails the test.
 wait_until() {
     local seconds=$1 what=$2
@@ -209,7 +213,8 @@ use_own_postgres() {
         OWN_PG_PORT=""
     done
     [ -n "$OWN_PG_PORT" ] || fail "could not start a PostgreSQL of its own"
-    trap 'rc=$?; stop_own_postgres; (exit $rc); cleanup' EXIT
+    # set +e: under errexit a failing `(exit $rc)` would end the trap before cleanup stops the servers.
+    trap 'rc=$?; set +e; stop_own_postgres; (exit $rc); cleanup' EXIT
     BORDERLOG_TEST_DB="postgresql://postgres@127.0.0.1:$OWN_PG_PORT/postgres"
     DB_URL="postgresql://postgres@127.0.0.1:$OWN_PG_PORT/$DB_NAME"
 }

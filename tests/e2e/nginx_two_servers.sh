@@ -64,7 +64,7 @@ stop_nginx() {
     kill -TERM "$NGINX_PID" 2>/dev/null || true
     wait "$NGINX_PID" 2>/dev/null || true
 }
-trap 'rc=$?; stop_nginx; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; stop_nginx; (exit $rc); cleanup' EXIT
 start_nginx
 log "nginx on $NGX in front of $A and $B"
 

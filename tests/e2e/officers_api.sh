@@ -26,7 +26,7 @@ expect() { # expect STATUS WORD METHOD PATH TOKEN [BODY [CONTENT-TYPE]]
     local got
     got=$(call "$@")
     [ "$got" = "$want" ] || fail "$1 $2 answered $got, not $want: $(cat "$WORK/body")"
-    [ -z "$word" ] || grep -q -- "$word" "$WORK/body" || fail "$1 $2 body lacks $word: $(cat "$WORK/body")"
+    [ -z "$word" ] || grep_all -- "$word" "$WORK/body" || fail "$1 $2 body lacks $word: $(cat "$WORK/body")"
 }
 
 # crossing ID SEQ DIRECTION OCCURRED_AT [DEVICE] [NUMBER] [EXTRA]: a crossing of the specimen traveller.
@@ -58,7 +58,7 @@ expect 201 stored POST /api/v1/crossings "$DEV" "$(crossing "$(id 2)" 2 entry 20
 expect 200 '"anomalies":\[\]' GET "/api/v1/anomalies?kind=exit_without_entry" "$OPS"
 expect 200 '"state":"resolved"' GET "/api/v1/anomalies?state=resolved" "$OPS"
 ctl --token "$OPS" anomalies list --state all --csv >"$WORK/anomalies.csv"
-head -1 "$WORK/anomalies.csv" | grep -q '^id,kind,state,crossing_id' || fail "anomalies CSV lacks its header"
+head -1 "$WORK/anomalies.csv" | grep_all '^id,kind,state,crossing_id' || fail "anomalies CSV lacks its header"
 grep -q 'exit_without_entry,resolved' "$WORK/anomalies.csv" || fail "anomalies CSV lacks the resolved row"
 # A misprinted MRZ recorded on purpose, and an expired passport.
 expect 201 stored POST /api/v1/crossings "$DEV" \
@@ -66,7 +66,7 @@ expect 201 stored POST /api/v1/crossings "$DEV" \
         sed 's/"expiry_date":"2030-01-01"/"expiry_date":"2012-04-15"/')"
 expect 200 '"kind":"mrz_invalid"' GET "/api/v1/anomalies?device=KAK-01" "$OPS"
 grep -q '"kind":"document_expired"' "$WORK/body" || fail "the expired document is not an anomaly"
-ctl --token "$OPS" anomalies summary | grep -q 'KAKAVIJE.*document_expired=1' || fail "the summary lacks the expired document"
+ctl --token "$OPS" anomalies summary | grep_all 'KAKAVIJE.*document_expired=1' || fail "the summary lacks the expired document"
 
 # --- the traveller view: operations only, audited; a booth gets status and stay only ---
 expect 200 '"status":"departed"' GET "/api/v1/travelers/UTO/L898902C3?on=2026-11-27" "$OPS"
@@ -89,11 +89,11 @@ expect 201 stored POST /api/v1/crossings "$DEV" \
     "$(crossing "$(id 4)" 4 entry 2026-01-01T10:00:00Z KAK-01 BA1234567 | sed 's/"nationality":"UTO"/"nationality":"ALB"/')"
 expect 200 '"rule":"exempt"' GET "/api/v1/travelers/UTO/BA1234567?on=2026-11-27" "$OPS"
 grep -q '"overstay":false' "$WORK/body" || fail "an own citizen is an overstayer"
-ctl --token "$OPS" traveler show UTO BA1234567 --on 2026-11-27 | grep -q 'rule exempt' || fail "ctl traveler show"
+ctl --token "$OPS" traveler show UTO BA1234567 --on 2026-11-27 | grep_all 'rule exempt' || fail "ctl traveler show"
 
 # --- the watchlist: versions, deltas for devices, a late hit raises an alert ---
 printf 'document_number,issuing_country,surname,given_names,birth_date,reason,action\nX0000001,UTO,,,,lost,refer\n,,Müller,Hans,1970-01-31,"notice, red",deny\n' >"$WORK/list.csv"
-ctl --token "$ADMIN" watchlist load "$WORK/list.csv" | grep -q 'version 1: 2 entries, 2 added, 0 removed' ||
+ctl --token "$ADMIN" watchlist load "$WORK/list.csv" | grep_all 'version 1: 2 entries, 2 added, 0 removed' ||
     fail "the first load is not version 1 with 2 entries"
 expect 200 '"full":true' GET "/api/v1/watchlist?since=0" "$DEV"
 grep -q '"surname":"Müller"' "$WORK/body" || fail "the device's copy lacks the person entry"
@@ -104,7 +104,7 @@ expect 400 '"field":"birth_date"' POST /api/v1/watchlist "$ADMIN" \
 expect 415 unsupported_media_type POST /api/v1/watchlist "$ADMIN" '<list/>' application/xml
 [ "$(sql "SELECT count(*) FROM watchlist_versions")" = 1 ] || fail "a refused load made a version"
 printf 'document_number,issuing_country,surname,given_names,birth_date,reason,action\n,,Müller,Hans,1970-01-31,"notice, red",deny\n' >"$WORK/list2.csv"
-ctl --token "$ADMIN" watchlist load "$WORK/list2.csv" | grep -q 'version 2: 1 entries, 0 added, 1 removed' ||
+ctl --token "$ADMIN" watchlist load "$WORK/list2.csv" | grep_all 'version 2: 1 entries, 0 added, 1 removed' ||
     fail "the second load did not remove one entry"
 expect 200 '"removed":\["' GET "/api/v1/watchlist?since=1" "$DEV"
 grep -q '"version":2' "$WORK/body" || fail "the delta does not name version 2"
@@ -114,8 +114,8 @@ expect 201 stored POST /api/v1/crossings "$DEV2" "$hit"
 expect 200 '"late":true' GET /api/v1/alerts "$OPS"
 grep -q '"matched_by":"person"' "$WORK/body" || fail "the alert does not say it matched by person"
 alert=$(sed 's/.*"alerts":\[{"id":\([0-9]*\),.*/\1/' "$WORK/body")
-ctl --token "$OPS" alerts list | grep -q "MUELLER" || fail "ctl alerts list lacks the hit"
-ctl --token "$OPS" alerts ack "$alert" --note "called the booth" | grep -q '"state":"acknowledged"' || fail "ack"
+ctl --token "$OPS" alerts list | grep_all "MUELLER" || fail "ctl alerts list lacks the hit"
+ctl --token "$OPS" alerts ack "$alert" --note "called the booth" | grep_all '"state":"acknowledged"' || fail "ack"
 expect 200 '"alerts":\[\]' GET /api/v1/alerts "$OPS"
 expect 404 not_found POST /api/v1/alerts/999999/acknowledge "$OPS"
 
@@ -144,7 +144,7 @@ checkpoint record --data-dir "$WORK/cp" --direction exit \
     --mrz 'I<UTOD231458907<<<<<<<<<<<<<<<' --mrz '7408122F1204159UTO<<<<<<<<<<<6' \
     --mrz 'ERIKSSON<<ANNA<MARIA<<<<<<<<<<' >/dev/null
 checkpoint sync --once --data-dir "$WORK/cp" 2>/dev/null || fail "the terminal could not sync"
-ctl --token "$OPS" anomalies list --device KAK-03 --kind document_expired | grep -q 'UTO D23145890' ||
+ctl --token "$OPS" anomalies list --device KAK-03 --kind document_expired | grep_all 'UTO D23145890' ||
     fail "the synced record's expired card is not listed"
 
 stop_server

@@ -36,7 +36,7 @@ online() { [ "$(field "$A" "v['checkpoints'][0]['state']")" = online ]; }
 wait_until 30 "the checkpoint online" online
 [ "$(field "$A" "v['checkpoints'][0]['lanes'][0]['waiting']")" = 9 ] || fail "the lane queue did not arrive"
 one=$(api -H "Authorization: Bearer $OPS" "http://127.0.0.1:$A/api/v1/checkpoints/KAKAVIJE")
-echo "$one" | grep -q '"checkpoint":{"checkpoint_id":"KAKAVIJE"' || fail "GET /api/v1/checkpoints/KAKAVIJE: $one"
+echo "$one" | grep_all '"checkpoint":{"checkpoint_id":"KAKAVIJE"' || fail "GET /api/v1/checkpoints/KAKAVIJE: $one"
 [ "$(api -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $OPS" "http://127.0.0.1:$A/api/v1/checkpoints/NOWHERE")" = 404 ] ||
     fail "an unknown checkpoint is not 404"
 [ "$(sql "SELECT lanes->0->>'waiting' FROM devices WHERE device_id = 'KAK-01'")" = 9 ] || fail "the heartbeat was not written back"
@@ -91,7 +91,7 @@ signin_b() { api -o /dev/null -D "$WORK/b.headers" -w '%{http_code}' -H 'Content
 [ "$(signin_b)" = 200 ] || fail "a good token could not sign in on B"
 cookie_line=$(grep -i '^Set-Cookie: borderlog_session=' "$WORK/b.headers") || fail "no session cookie"
 for attribute in HttpOnly SameSite=Strict Path=/ Max-Age=43200; do
-    echo "$cookie_line" | grep -q "$attribute" || fail "the cookie lacks $attribute: $cookie_line"
+    echo "$cookie_line" | grep_all "$attribute" || fail "the cookie lacks $attribute: $cookie_line"
 done
 COOKIE=$(echo "$cookie_line" | sed 's/^[^:]*: \(borderlog_session=[^;]*\).*/\1/')
 [ "$(sql "SELECT count(*) FROM dashboard_sessions WHERE secret_hash = '$(printf '%s' "${COOKIE#borderlog_session=}" | sha256sum | cut -d' ' -f1)'")" = 1 ] ||
@@ -120,9 +120,9 @@ api -D "$WORK/js.headers" -o /dev/null "http://127.0.0.1:$A/assets/app.js"
 grep -qi '^Content-Type: text/javascript' "$WORK/js.headers" || fail "app.js has the wrong type"
 [ "$(api -o /dev/null -w '%{http_code}' "http://127.0.0.1:$A/assets/index.html")" = 404 ] || fail "pages are served under /assets"
 [ "$(api -o /dev/null -w '%{http_code}' "http://127.0.0.1:$A/assets/missing.js")" = 404 ] || fail "a missing asset is not 404"
-api "http://127.0.0.1:$A/openapi.yaml" | grep -q '^openapi: 3.1' || fail "/openapi.yaml is not the description"
-"$CTL_BIN" --server "http://127.0.0.1:$A" --token "$OPS" fleet | grep -q '^KAKAVIJE .*online' || fail "borderlogctl fleet has no KAKAVIJE online"
-"$CTL_BIN" --server "http://127.0.0.1:$A" --token "$OPS" fleet KAKAVIJE --json | grep -q '"checkpoint_id":"KAKAVIJE"' ||
+api "http://127.0.0.1:$A/openapi.yaml" | grep_all '^openapi: 3.1' || fail "/openapi.yaml is not the description"
+"$CTL_BIN" --server "http://127.0.0.1:$A" --token "$OPS" fleet | grep_all '^KAKAVIJE .*online' || fail "borderlogctl fleet has no KAKAVIJE online"
+"$CTL_BIN" --server "http://127.0.0.1:$A" --token "$OPS" fleet KAKAVIJE --json | grep_all '"checkpoint_id":"KAKAVIJE"' ||
     fail "borderlogctl fleet KAKAVIJE --json"
 
 # PostgreSQL stops: heartbeats are still taken, the view stays up and says so; it all goes back after.

@@ -26,9 +26,9 @@ checkpoint record --data-dir "$WORK/cp" --direction entry --doc-number PROM1 --d
 BACKGROUND_PIDS+=($!)
 
 metrics() { curl -sf "http://127.0.0.1:$PORT/metrics"; }
-lane_reported() { metrics | grep -q '^borderlog_lane_queue_waiting{checkpoint="KAKAVIJE",lane="3"} 12$'; }
+lane_reported() { metrics | grep_all '^borderlog_lane_queue_waiting{checkpoint="KAKAVIJE",lane="3"} 12$'; }
 wait_until 30 "the lane queue in /metrics" lane_reported
-stored_counted() { metrics | grep -q '^borderlog_ingest_records_total{outcome="stored"} 1$'; }
+stored_counted() { metrics | grep_all '^borderlog_ingest_records_total{outcome="stored"} 1$'; }
 wait_until 30 "the stored record counted" stored_counted
 
 metrics >"$WORK/exposition.txt"
@@ -59,9 +59,9 @@ prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb"
     --web.listen-address="127.0.0.1:$PROM_PORT" >"$WORK/prometheus.log" 2>&1 &
 BACKGROUND_PIDS+=($!)
 query() { curl -sf "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1"; }
-scraped() { query 'up{job="borderlog"} == 1' | grep -q '"result":\[{'; }
+scraped() { query 'up{job="borderlog"} == 1' | grep_all '"result":\[{'; }
 wait_until 60 "Prometheus to scrape the server" scraped
-backlog_seen() { query 'borderlog_lane_queue_waiting{checkpoint="KAKAVIJE",lane="3"}' | grep -q '"12"\]'; }
+backlog_seen() { query 'borderlog_lane_queue_waiting{checkpoint="KAKAVIJE",lane="3"}' | grep_all '"12"\]'; }
 wait_until 30 "Prometheus to hold the lane queue" backlog_seen
 rules_loaded() { curl -sf "http://127.0.0.1:$PROM_PORT/api/v1/rules" | grep BorderlogCheckpointSilent >/dev/null; }
 wait_until 30 "Prometheus to load the alert rules" rules_loaded

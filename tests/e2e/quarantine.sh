@@ -23,7 +23,7 @@ record Q1 FIRST
 record Q2 REFUSEME
 record Q3 THIRD
 report=$(checkpoint sync --once --data-dir "$WORK/cp" --json 2>/dev/null) || fail "the sync with a refused record failed: $report"
-echo "$report" | grep -q '"stored":2' && echo "$report" | grep -q '"rejected":1' || fail "not 2 stored and 1 refused: $report"
+echo "$report" | grep_all '"stored":2' && echo "$report" | grep_all '"rejected":1' || fail "not 2 stored and 1 refused: $report"
 [ "$(status_field "$WORK/cp" central)" = online ] || fail "a refused record made the centre look offline"
 
 # Operations see it centrally, with the reason, the device and its seq.
@@ -54,7 +54,7 @@ grep -q '"result":"stored"' "$WORK/release.json" || fail "the release did not st
 grep -q '"released_by":"e2e-admin"' "$WORK/release.json" || fail "the release does not say who released it"
 [ "$(sql "SELECT count(*) FROM crossings WHERE document_number = 'Q2'")" = 1 ] || fail "the released record is not stored"
 [ -z "$(ctl --token "$OPS" rejected list --json)" ] || fail "the released record is still listed as open"
-ctl --token "$OPS" rejected list --state released | grep -q 'open\|released' || fail "the released entry is not listed"
+ctl --token "$OPS" rejected list --state released | grep_all 'open\|released' || fail "the released entry is not listed"
 rc=0
 ctl --token "$ADMIN" rejected release "$id" >/dev/null 2>"$WORK/again.err" || rc=$?
 [ $rc -ne 0 ] && grep -q already_released "$WORK/again.err" || fail "a second release was not refused"
@@ -72,7 +72,7 @@ rc=0
 checkpoint sync --once --data-dir "$WORK/cp" 2>/dev/null || rc=$?
 [ $rc -eq 1 ] || fail "sync --once exited $rc on a server fault, not 1"
 [ "$(status_field "$WORK/cp" central)" = online ] || fail "a server fault made the centre look offline"
-checkpoint status --data-dir "$WORK/cp" --json | grep -q '"last_error":{"at":"[^"]*","message":"the server answered 500 internal"}' ||
+checkpoint status --data-dir "$WORK/cp" --json | grep_all '"last_error":{"at":"[^"]*","message":"the server answered 500 internal"}' ||
     fail "status does not show the fault: $(checkpoint status --data-dir "$WORK/cp" --json)"
 [ "$(status_field "$WORK/cp" pending)" = 1 ] || fail "the record is not kept pending"
 grep -q '"event":"internal_error"' "$WORK/server.log" || fail "the server did not log the fault"

@@ -31,8 +31,8 @@ log "backlog of $backlog bytes against a body limit of 65536"
 [ "$backlog" -gt $((10 * 65536)) ] || fail "the backlog is not well over the body limit"
 report=$(checkpoint sync --once --data-dir "$WORK/cp" --batch-size 1000 --json 2>"$WORK/sync.log") ||
     fail "sync --once through the relay failed: $report $(tail -n 3 "$WORK/sync.log")"
-echo "$report" | grep -q '"stored":3000' || fail "not every record was stored in one sync: $report"
-echo "$report" | grep -q '"rejected":0' || fail "records were refused: $report"
+echo "$report" | grep_all '"stored":3000' || fail "not every record was stored in one sync: $report"
+echo "$report" | grep_all '"rejected":0' || fail "records were refused: $report"
 ! grep -q ', reset' "$WORK/relay.log" || fail "a connection was reset on the sized path: $(grep reset "$WORK/relay.log")"
 ! grep -q '"batch_too_large"' "$WORK/sync.log" || fail "a batch over the limit was sent on the sized path"
 assert_exactly_once "$WORK/cp" KAK-01
@@ -62,7 +62,7 @@ kill -TERM "$DAEMON"
 wait "$DAEMON" || fail "the daemon did not stop cleanly"
 assert_exactly_once "$WORK/cp" KAK-01
 [ "$(status_field "$WORK/cp" rejected)" = 0 ] || fail "records were set aside as refused"
-tail -n +"$((restart_line + 1))" "$WORK/daemon.log" | grep -q '"batch_too_large"\|"sync_deferred"' ||
+tail -n +"$((restart_line + 1))" "$WORK/daemon.log" | grep_all '"batch_too_large"\|"sync_deferred"' ||
     fail "no batch went over the new limit: the test proves nothing"
 
 # Which way can an over-limit batch end? Ask the server through the relay with a body of the daemon's
@@ -88,10 +88,10 @@ except OSError:
 PY
 )
 after_restart=$(tail -n +"$((restart_line + 1))" "$WORK/daemon.log")
-if echo "$probe" | grep -q ' 413 '; then
+if echo "$probe" | grep_all ' 413 '; then
     log "the server drains an over-limit body and answers 413: the daemon must read it every time"
-    echo "$after_restart" | grep -q '"batch_too_large"' || fail "the daemon never read a 413 over the relay"
-    ! echo "$after_restart" | grep -q '"sync_deferred"' ||
+    echo "$after_restart" | grep_all '"batch_too_large"' || fail "the daemon never read a 413 over the relay"
+    ! echo "$after_restart" | grep_all '"sync_deferred"' ||
         fail "the daemon lost a connection on an over-limit batch: $(echo "$after_restart" | grep '"sync_deferred"' | head -n 1)"
 else
     log "the server resets an over-limit body ($probe): the daemon recovered by asking the limits again"

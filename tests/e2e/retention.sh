@@ -28,9 +28,9 @@ wait_until 30 "the exported old month dropped" is_now f exists "$(partition 5)"
 [ "$(sql "SELECT count(*) FROM crossings")" = 6 ] || fail "rows of the kept months are missing"
 [ "$(sql "SELECT count(*) FROM audit_events WHERE action = 'crossings.month_dropped' AND target = '$(partition 5)'")" = 1 ] \
     || fail "no audit line for the dropped month"
-logged() { grep '"event":"retention_month_kept"' "$WORK/server.log" | grep -q "\"partition\":\"$(partition 4)\""; }
+logged() { grep '"event":"retention_month_kept"' "$WORK/server.log" | grep_all "\"partition\":\"$(partition 4)\""; }
 wait_until 10 "the kept month in the server's log" logged
-grep '"event":"retention_month_dropped"' "$WORK/server.log" | grep -q "\"partition\":\"$(partition 5)\"" \
+grep '"event":"retention_month_dropped"' "$WORK/server.log" | grep_all "\"partition\":\"$(partition 5)\"" \
     || fail "the server's log does not name the dropped month"
 stop_server
 

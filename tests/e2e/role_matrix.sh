@@ -43,8 +43,8 @@ EXPIRED=$("$SERVER_BIN" token create --db "$DB_URL" --role admin --name short --
 grep -q "valid until" "$WORK/err" || fail "token create did not say when the token ends: $(cat "$WORK/err")"
 [ "$(status "$EXPIRED")" = 200 ] || fail "a token within its lifetime was refused"
 wait_until 10 "the token past its end to be refused" refused "$EXPIRED"
-"$SERVER_BIN" token list --db "$DB_URL" | grep -q "(expired)" || fail "token list does not mark the expired token"
-"$SERVER_BIN" token list --db "$DB_URL" --json | grep -q '"expired":true' || fail "token list --json lacks expired"
+"$SERVER_BIN" token list --db "$DB_URL" | grep_all "(expired)" || fail "token list does not mark the expired token"
+"$SERVER_BIN" token list --db "$DB_URL" --json | grep_all '"expired":true' || fail "token list --json lacks expired"
 
 # --- the matrix ---
 cat >"$WORK/tokens.json" <<EOF

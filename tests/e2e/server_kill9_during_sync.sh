@@ -34,7 +34,7 @@ assert_exactly_once "$WORK/cp" KAK-01
 # more than one reconcile answer holds. The next sync finds them all and sends them again.
 sql "DELETE FROM crossings WHERE seq % 2 = 0" >/dev/null
 report=$(checkpoint sync --once --data-dir "$WORK/cp" --json 2>/dev/null) || fail "the sync after the loss failed"
-echo "$report" | grep -q '"requeued":2500' || fail "reconcile did not find the 2500 lost records: $report"
+echo "$report" | grep_all '"requeued":2500' || fail "reconcile did not find the 2500 lost records: $report"
 [ "$(central_count)" = 5000 ] || fail "PostgreSQL holds $(central_count) rows after the re-send, not 5000"
 assert_exactly_once "$WORK/cp" KAK-01
 stop_server

@@ -53,8 +53,8 @@ checkpoint init --data-dir "$WORK/second" --server "$url" --checkpoint KAKAVIJE 
 for i in 1 2 3; do record "$WORK/second" "SECOND$i"; done
 ctl --token "$ADMIN" central-offline off >/dev/null
 report=$(checkpoint sync --once --data-dir "$WORK/second" --json 2>/dev/null) || fail "the replacement's sync failed: $report"
-echo "$report" | grep -q '"stored":3' || fail "the replacement's records were not stored: $report"
-echo "$report" | grep -q '"rejected":0' || fail "the replacement's records were refused: $report"
+echo "$report" | grep_all '"stored":3' || fail "the replacement's records were not stored: $report"
+echo "$report" | grep_all '"rejected":0' || fail "the replacement's records were refused: $report"
 [ "$(central_count)" = 8 ] || fail "PostgreSQL holds $(central_count) rows, not 8"
 grep -q "checked at the first sync" "$WORK/init.err" || fail "init did not say the token is checked later"
 [ "$(stream_of "$WORK/second")" != "$(stream_of "$WORK/first")" ] || fail "the replacement reuses the stream"
@@ -97,8 +97,8 @@ chmod 600 "$WORK/restored/"*
 for i in 1 2 3 4; do record "$WORK/restored" "RESTORED$i"; done  # seqs 6-9 of the old stream: 6-8 collide
 report=$(checkpoint sync --once --data-dir "$WORK/restored" --json 2>"$WORK/restored.log") ||
     fail "the restored terminal's sync failed: $report"
-echo "$report" | grep -q '"rejected":0' || fail "records of the restored terminal were refused: $report"
-echo "$report" | grep -q '"carried_over":[1-9]' || fail "no record was carried over: $report"
+echo "$report" | grep_all '"rejected":0' || fail "records of the restored terminal were refused: $report"
+echo "$report" | grep_all '"carried_over":[1-9]' || fail "no record was carried over: $report"
 grep -q '"event":"stale_outbox_detected"' "$WORK/restored.log" || fail "the operator was not told (log)"
 checkpoint status --data-dir "$WORK/restored" --json >"$WORK/status.json"
 grep -q '"code":"stale_outbox"' "$WORK/status.json" || fail "status does not show the stale outbox"

@@ -57,7 +57,7 @@ id=$(sqlite3 "$WORK/cp/outbox.db" "SELECT id FROM outbox WHERE seq = 2")
 psql -q "$DB_URL" -c "UPDATE crossings SET id = '$id' WHERE seq = 1 AND device_id = 'KAK-01' AND stream_id = '$(status_field "$WORK/cp" stream_id)'" >/dev/null
 checkpoint sync --once --data-dir "$WORK/cp" 2>/dev/null || fail "sync with a refused record did not finish"
 [ "$(status_field "$WORK/cp" rejected)" = 1 ] || fail "the refused record is not listed as rejected"
-checkpoint status --data-dir "$WORK/cp" --json | grep -q '"code":"id_conflict"' || fail "status does not say why"
+checkpoint status --data-dir "$WORK/cp" --json | grep_all '"code":"id_conflict"' || fail "status does not say why"
 psql -q "$DB_URL" -c "DELETE FROM crossings WHERE id = '$id'" >/dev/null
 [ "$(checkpoint retry-rejected --data-dir "$WORK/cp" 2>/dev/null)" = 1 ] || fail "retry-rejected did not queue it"
 checkpoint sync --once --data-dir "$WORK/cp" 2>/dev/null || fail "the retry failed"

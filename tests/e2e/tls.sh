@@ -93,7 +93,7 @@ expect_refused() {
     checkpoint sync --once --data-dir "$WORK/good" 2>/dev/null || rc=$?
     [ $rc = 1 ] || fail "sync --once exited $rc against $what, not 1"
     [ "$(status_field "$WORK/good" pending)" = $((before + 1)) ] || fail "records left the queue against $what"
-    checkpoint status --data-dir "$WORK/good" --json | grep -qi "TLS.*$text" || fail "status does not say why ($what)"
+    checkpoint status --data-dir "$WORK/good" --json | grep_all -i "TLS.*$text" || fail "status does not say why ($what)"
     rc=0
     ctl_tls --token "$OPS" fleet --json >/dev/null 2>"$WORK/ctl.err" || rc=$?
     [ $rc = 1 ] || fail "borderlogctl exited $rc against $what, not 1"
