@@ -269,7 +269,7 @@ start_server() {  # -> 0 ready, 1 failed, 2 its port was taken
     [[ " $SERVER_ARGS " == *" --max-connections-per-address"* ]] ||
         share="--max-connections-per-address $((4 * HERD_DEVICES + 2 * CONNECTIONS + 256))"
     # shellcheck disable=SC2086  # SERVER_ARGS is a list of options
-    "$SERVER" serve --db "$DB_URL" --db-role borderlog_server --listen "127.0.0.1:$PORT" $share $SERVER_ARGS 2>"$WORK/server.log" &
+    "$SERVER" serve --db "$DB_URL" --db-role "${BORDERLOG_BENCH_DB_ROLE-borderlog_server}" --listen "127.0.0.1:$PORT" $share $SERVER_ARGS 2>"$WORK/server.log" &
     SERVER_PID=$!
     for _ in $(seq 1 300); do
         [ "$(http_status /readyz)" = 200 ] && return 0

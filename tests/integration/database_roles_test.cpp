@@ -3,6 +3,7 @@
 // remove them, reaches partitions only through their parent, and still does everything the server does;
 // the reader reads but never writes, and never sees token hashes.
 #include "pg_fixture.hpp"
+#include "server/storage/chain_store.hpp"
 #include "server/storage/session_role.hpp"
 #include "server/storage/store.hpp"
 
@@ -129,6 +130,19 @@ TEST_F(DatabaseRoles, TheReaderReadsRecordsButNeverWritesNorSeesTokenHashes) {
     EXPECT_EQ(run_as(kReaderRole, "INSERT INTO audit_events (role, actor, action) VALUES ('x', 'y', 'z')"),
               kInsufficientPrivilege);
     EXPECT_EQ(run_as(kReaderRole, "UPDATE central_state SET offline = true"), kInsufficientPrivilege);
+}
+
+// `borderlog-server verify` needs no more than reading: an auditor's login in borderlog_reader runs it.
+TEST_F(DatabaseRoles, TheReaderRunsVerifyOverEveryStoredChain) {
+    Store reader(with_session_role(url(), kReaderRole));
+    std::optional<service::ChainVerifier> verifier;
+    ChainStore(reader).scan(
+        std::nullopt, [&](service::ChainContext context) { verifier.emplace(std::move(context)); },
+        [&](const service::StoredLink& row) { verifier->add(row); });
+    ASSERT_TRUE(verifier.has_value());
+    const auto report = verifier->finish();
+    EXPECT_EQ(report.checked, 1);
+    EXPECT_TRUE(report.clean());
 }
 
 TEST_F(DatabaseRoles, ATableALaterMigrationAddsIsGrantedWithoutAnyoneRemembering) {

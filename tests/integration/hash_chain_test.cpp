@@ -283,6 +283,23 @@ TEST_F(ServerChain, AChainArrivingOutOfOrderButWholeFlagsNothing) {
     EXPECT_TRUE(verify().clean());
 }
 
+// Links inside a request are compared within it; at each end of a run of seqs the stored neighbour is
+// looked up: here the stored 3 before the run 4-5, and the stored 6 after it.
+TEST_F(ServerChain, ARequestOfTwoRunsIsCheckedAgainstTheStoredRecordsAtEachEnd) {
+    auto xs = chained(6);
+    core::Crossing third = xs[2];
+    third.traveler.surname = "NOT THE ONE CHAINED";
+    third.hash = core::record_hash(third);  // follows 2, but 4 does not follow it
+    core::Crossing sixth = xs[5];
+    sixth.prev_hash = xs[3].hash;  // links past 5
+    sixth.hash = core::record_hash(sixth);
+    insert({third, sixth});
+    EXPECT_TRUE(breaks().empty()) << testing::PrintToString(breaks());
+    insert({xs[0], xs[1], xs[3], xs[4]});
+    EXPECT_EQ(breaks(), (std::vector<std::string>{"4:[\"prev_hash_mismatch\"]", "6:[\"prev_hash_mismatch\"]"}));
+    EXPECT_EQ(scalar("SELECT count(*) FROM crossings"), 6);
+}
+
 TEST_F(ServerChain, ARecordSentBeforeTheChainAndAgainWithItIsADuplicate) {
     const auto xs = chained(1);
     EXPECT_EQ(insert({core::content_of(xs[0])}), std::vector<server::InsertStatus>{server::InsertStatus::stored});
