@@ -80,6 +80,8 @@ awaitable<void> drain(tcp::acceptor& acceptor, http::App& app, http::ConnectionT
     }
     if (registry.size() > 0)
         common::log_event(spdlog::level::warn, "drain_timeout", {{"open_connections", registry.size()}});
+    // The answers given while draining were counted for the drills after their loop stopped.
+    co_await http::routes::save_drill_counts(app.services());
 }
 
 // WATCHDOG=1 to systemd from the event loop, every half of WatchdogSec: a loop that stops turning

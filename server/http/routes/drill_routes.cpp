@@ -355,17 +355,21 @@ awaitable<void> run_drills(Services& s) {
         auto waiting = timer.async_wait(asio::use_awaitable);
         co_await std::move(waiting);
     }
-    // What was counted last goes to the database before the server stops.
+    // What was counted last goes to the database before the server stops (and again after the drain).
+    co_await save_drill_counts(s);
+}
+
+awaitable<void> save_drill_counts(Services& s) {
+    const auto counts = s.drills.take_counts();
+    if (counts.empty()) co_return;
     try {
-        const auto counts = s.drills.take_counts();
-        if (!counts.empty()) {
-            auto saving = on_db<bool>(s.pool, [counts](Store& store) {
-                DrillStore(store).save({}, counts);
-                return true;
-            });
-            co_await std::move(saving);
-        }
-    } catch (const std::exception&) {
+        auto saving = on_db<bool>(s.pool, [counts](Store& store) {
+            DrillStore(store).save({}, counts);
+            return true;
+        });
+        co_await std::move(saving);
+    } catch (const std::exception& e) {
+        common::log_event(spdlog::level::warn, "drill_counts_not_saved", {{"error", e.what()}});
     }
 }
 

@@ -27,6 +27,9 @@ boost::asio::awaitable<void> run_fleet(Services& services);
 // Keeps this instance's drills in step with the database, labels the fleet view and /metrics, and
 // writes what the drills saw (heartbeat samples, counts) until the server drains (see drill_routes.cpp).
 boost::asio::awaitable<void> run_drills(Services& services);
+// Writes the drill counts not written yet (resends answered duplicate, lost acks). The drain calls it
+// once the last connection is closed, so that answers given after run_drills stopped are kept too.
+boost::asio::awaitable<void> save_drill_counts(Services& services);
 // Judges stored crossings in the background (anomalies, watchlist alerts) until the server drains.
 boost::asio::awaitable<void> run_analyser(Services& services);
 
