@@ -220,6 +220,15 @@ void store_decision(pqxx::work& tx, const AnalysisDecision& d) {
     }
 }
 
+// Judges a batch and marks its crossings judged, in the caller's transaction: by the analyser, or by a
+// traveller lookup (whose numbers the analyser does not count as its own progress).
+void judge(pqxx::work& tx, AnalysisBatch& batch, const Analyst& analyst, bool by_lookup) {
+    if (batch.crossings.empty()) return;
+    read_context(tx, batch);
+    store_decision(tx, analyst(batch));
+    tx.exec_params(sql::kMarkAnalysed, numbers_json(batch.crossings), by_lookup);
+}
+
 }  // namespace
 
 OfficerStore::OfficerStore(Store& store) : store_(store) {}
@@ -265,11 +274,7 @@ AnalysisRun OfficerStore::analyse(std::size_t limit, bool wait_for_lock, bool sw
         std::erase_if(batch.crossings, [&judged](const PendingCrossing& p) { return judged.count(p.ingest_no) > 0; });
     }
     run.analysed = batch.crossings.size();
-    if (!batch.crossings.empty()) {
-        read_context(tx, batch);
-        store_decision(tx, analyst(batch));
-        tx.exec_params(sql::kMarkAnalysed, numbers_json(batch.crossings), false);
-    }
+    judge(tx, batch, analyst, false);
     if (below_complete) {
         run.watermark = tx.exec_params1(sql::kAdvanceWatermark, static_cast<double>(settle.count()), bound)[0]
                             .as<std::int64_t>();
@@ -292,11 +297,7 @@ std::size_t OfficerStore::judge_document(const std::string& issuing_country, con
     for (const auto& r : tx.exec_prepared("pending_of_document", issuing_country, document_number,
                                           static_cast<std::int64_t>(limit)))
         batch.crossings.push_back(pending_from(r));
-    if (!batch.crossings.empty()) {
-        read_context(tx, batch);
-        store_decision(tx, analyst(batch));
-        tx.exec_params(sql::kMarkAnalysed, numbers_json(batch.crossings), true);
-    }
+    judge(tx, batch, analyst, true);
     tx.commit();
     return batch.crossings.size();
 }

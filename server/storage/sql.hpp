@@ -596,6 +596,19 @@ inline constexpr const char* kAnalysisTryLock = "SELECT pg_try_advisory_xact_loc
 inline constexpr const char* kAnalysisLock = "SELECT pg_advisory_xact_lock(7368201956)";
 inline constexpr const char* kAnalysisWatermark = "SELECT watermark FROM analysis_state";
 
+// A crossing not judged yet, as the analyser reads it (officer_store.cpp pending_from): the columns of
+// kPendingAbove, kPendingOfDocument and kPendingBelow.
+#define BORDERLOG_PENDING_SELECT                                                                       \
+    "SELECT c.ingest_no, c.id::text, c.checkpoint_id, c.device_id, c.direction, "                      \
+    "to_char(c.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "                 \
+    "c.issuing_country, c.document_number, coalesce(c.document_type, ''), c.nationality, c.surname, "  \
+    "coalesce(c.given_names, ''), to_char(c.birth_date, 'YYYY-MM-DD'), c.sex, "                        \
+    "coalesce(to_char(c.expiry_date, 'YYYY-MM-DD'), ''), c.recorded_offline, "                         \
+    "(to_jsonb(c.flags) || CASE WHEN jsonb_typeof(c.record -> 'flags') = 'array' "                     \
+    "THEN c.record -> 'flags' ELSE '[]'::jsonb END)::text, "                                           \
+    "coalesce((c.record ->> 'watchlist_version')::bigint, 0) "                                         \
+    "FROM crossings c"
+
 // $1: a JSON array of [issuing_country, document_number]. Locks each document for the transaction, in
 // one order (so that two lockers never wait on each other), in the two-key space of advisory locks
 // (class 736820 "a document being judged"), apart from the analyser's one-key lock. Taken by the
@@ -614,16 +627,7 @@ inline constexpr const char* kAnalysedTop =
 
 // $1: the newest judged by the analyser, $2: at most this many. Crossings received since that neither it
 // nor a lookup judged, oldest first.
-inline constexpr const char* kPendingAbove = R"SQL(
-SELECT c.ingest_no, c.id::text, c.checkpoint_id, c.device_id, c.direction,
-       to_char(c.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-       c.issuing_country, c.document_number, coalesce(c.document_type, ''), c.nationality, c.surname,
-       coalesce(c.given_names, ''), to_char(c.birth_date, 'YYYY-MM-DD'), c.sex,
-       coalesce(to_char(c.expiry_date, 'YYYY-MM-DD'), ''), c.recorded_offline,
-       (to_jsonb(c.flags) || CASE WHEN jsonb_typeof(c.record -> 'flags') = 'array'
-                                  THEN c.record -> 'flags' ELSE '[]'::jsonb END)::text,
-       coalesce((c.record ->> 'watchlist_version')::bigint, 0)
-FROM crossings c
+inline constexpr const char* kPendingAbove = BORDERLOG_PENDING_SELECT R"SQL(
 WHERE c.ingest_no > $1
   AND NOT EXISTS (SELECT 1 FROM analysis_done d WHERE d.ingest_no = c.ingest_no)
 ORDER BY c.ingest_no
@@ -634,16 +638,7 @@ LIMIT $2
 // judged yet (the same columns as kPendingAbove), oldest first, for a traveller lookup; on
 // crossings_document_idx. The watermark is read in the same statement as analysis_done, so that an
 // analyser's batch that moves it and forgets the numbers below cannot show a judged crossing as pending.
-inline constexpr const char* kPendingOfDocument = R"SQL(
-SELECT c.ingest_no, c.id::text, c.checkpoint_id, c.device_id, c.direction,
-       to_char(c.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-       c.issuing_country, c.document_number, coalesce(c.document_type, ''), c.nationality, c.surname,
-       coalesce(c.given_names, ''), to_char(c.birth_date, 'YYYY-MM-DD'), c.sex,
-       coalesce(to_char(c.expiry_date, 'YYYY-MM-DD'), ''), c.recorded_offline,
-       (to_jsonb(c.flags) || CASE WHEN jsonb_typeof(c.record -> 'flags') = 'array'
-                                  THEN c.record -> 'flags' ELSE '[]'::jsonb END)::text,
-       coalesce((c.record ->> 'watchlist_version')::bigint, 0)
-FROM crossings c
+inline constexpr const char* kPendingOfDocument = BORDERLOG_PENDING_SELECT R"SQL(
 WHERE c.document_number = $2 AND c.issuing_country = $1
   AND c.ingest_no > (SELECT watermark FROM analysis_state)
   AND NOT EXISTS (SELECT 1 FROM analysis_done d WHERE d.ingest_no = c.ingest_no)
@@ -659,16 +654,7 @@ SELECT ingest_no FROM analysis_done WHERE ingest_no IN (SELECT (jsonb_array_elem
 
 // $1: the watermark, $2: the newest judged, $3: at most this many. Crossings numbered between them that
 // were not judged: they committed after higher numbers had been (the same columns as kPendingAbove).
-inline constexpr const char* kPendingBelow = R"SQL(
-SELECT c.ingest_no, c.id::text, c.checkpoint_id, c.device_id, c.direction,
-       to_char(c.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-       c.issuing_country, c.document_number, coalesce(c.document_type, ''), c.nationality, c.surname,
-       coalesce(c.given_names, ''), to_char(c.birth_date, 'YYYY-MM-DD'), c.sex,
-       coalesce(to_char(c.expiry_date, 'YYYY-MM-DD'), ''), c.recorded_offline,
-       (to_jsonb(c.flags) || CASE WHEN jsonb_typeof(c.record -> 'flags') = 'array'
-                                  THEN c.record -> 'flags' ELSE '[]'::jsonb END)::text,
-       coalesce((c.record ->> 'watchlist_version')::bigint, 0)
-FROM crossings c
+inline constexpr const char* kPendingBelow = BORDERLOG_PENDING_SELECT R"SQL(
 WHERE c.ingest_no > $1 AND c.ingest_no < $2
   AND NOT EXISTS (SELECT 1 FROM analysis_done d WHERE d.ingest_no = c.ingest_no)
 ORDER BY c.ingest_no
@@ -1027,6 +1013,7 @@ ORDER BY occurred_at LIMIT $4
 )SQL";
 
 #undef BORDERLOG_DRILL_COLUMNS
+#undef BORDERLOG_PENDING_SELECT
 
 inline constexpr const char* kPing = "SELECT 1";
 

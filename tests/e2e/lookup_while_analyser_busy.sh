@@ -31,7 +31,9 @@ BACKGROUND_PIDS+=($!)
 exec 7>"$WORK/holder.in"
 echo "SELECT pg_advisory_lock($ANALYSER_LOCK);" >&7
 lock_held() {
+    # pg_locks covers the whole cluster: other tests' analysers take the same key in their own databases.
     [ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
               AND classid = ($ANALYSER_LOCK >> 32)::oid AND objid = ($ANALYSER_LOCK & 4294967295)::oid")" = 1 ]
 }
 wait_until 10 "another session to hold the analyser's lock" lock_held

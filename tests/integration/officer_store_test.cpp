@@ -3,7 +3,7 @@
 #include "core/ids.hpp"
 #include "core/time.hpp"
 #include "core/watchlist.hpp"
-#include "pg_fixture.hpp"
+#include "officer_fixture.hpp"
 #include "server/service/anomalies.hpp"
 #include "server/storage/sql.hpp"
 
@@ -24,39 +24,11 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 using test::make_crossing;
 
-class OfficerStoreTest : public test::FreshDatabase {
+class OfficerStoreTest : public test::OfficerDatabase {
 protected:
-    void SetUp() override {
-        FreshDatabase::SetUp();
-        if (HasFatalFailure()) return;
-        store = std::make_unique<Store>(url());
-        officers = std::make_unique<OfficerStore>(*store);
-        rules.stay.home_country = "ALB";
-    }
-    void TearDown() override {
-        officers.reset();
-        store.reset();
-        FreshDatabase::TearDown();
-    }
-
-    void insert(const std::vector<core::Crossing>& crossings) {
-        std::vector<const core::Crossing*> pointers;
-        for (const auto& x : crossings) pointers.push_back(&x);
-        for (const auto status : store->insert_crossings(pointers)) ASSERT_EQ(status, InsertStatus::stored);
-    }
-
     AnalysisRun analyse(std::chrono::seconds settle = 0s, std::size_t limit = 500, bool sweep = true) {
         return officers->analyse(limit, false, sweep, settle,
                                  [this](const AnalysisBatch& b) { return service::judge(b, rules); });
-    }
-
-    // "kind:state" of the anomalies of `crossing_id`, sorted.
-    std::vector<std::string> anomalies_of(const std::string& crossing_id) {
-        std::vector<std::string> out;
-        for (const auto& r : run("SELECT kind || ':' || state FROM anomalies WHERE crossing_id = $1::uuid", crossing_id))
-            out.push_back(r[0].as<std::string>());
-        std::sort(out.begin(), out.end());
-        return out;
     }
 
     // A crossing of the specimen traveller whose passport is still valid (the specimen's expired in 2012).
@@ -71,10 +43,6 @@ protected:
         x.occurred_at = occurred_at;
         return x;
     }
-
-    std::unique_ptr<Store> store;
-    std::unique_ptr<OfficerStore> officers;
-    service::AnalysisRules rules;
 };
 
 using Kinds = std::vector<std::string>;

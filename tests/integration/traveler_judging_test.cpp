@@ -2,7 +2,7 @@
 // of waiting for the analyser: against a real PostgreSQL, with the analyser's batches alongside.
 #include "server/storage/officer_store.hpp"
 
-#include "pg_fixture.hpp"
+#include "officer_fixture.hpp"
 #include "server/service/anomalies.hpp"
 #include "server/storage/session_role.hpp"
 #include "server/storage/sql.hpp"
@@ -51,41 +51,14 @@ private:
     std::map<std::string, int> times_;
 };
 
-class TravelerJudging : public test::FreshDatabase {
+class TravelerJudging : public test::OfficerDatabase {
 protected:
-    void SetUp() override {
-        FreshDatabase::SetUp();
-        if (HasFatalFailure()) return;
-        store = std::make_unique<Store>(url());
-        officers = std::make_unique<OfficerStore>(*store);
-        rules.stay.home_country = "ALB";
-    }
-    void TearDown() override {
-        officers.reset();
-        store.reset();
-        FreshDatabase::TearDown();
-    }
-
-    void insert(const std::vector<core::Crossing>& crossings) {
-        std::vector<const core::Crossing*> pointers;
-        for (const auto& x : crossings) pointers.push_back(&x);
-        for (const auto status : store->insert_crossings(pointers)) ASSERT_EQ(status, InsertStatus::stored);
-    }
-
     Analyst judge() {
         return [this](const AnalysisBatch& b) { return service::judge(b, rules); };
     }
 
     AnalysisRun analyse(bool sweep = true, std::chrono::seconds settle = 0s) {
         return officers->analyse(service::kAnalysisBatch, false, sweep, settle, judge());
-    }
-
-    std::vector<std::string> anomalies_of(const std::string& crossing_id) {
-        std::vector<std::string> out;
-        for (const auto& r : run("SELECT kind || ':' || state FROM anomalies WHERE crossing_id = $1::uuid", crossing_id))
-            out.push_back(r[0].as<std::string>());
-        std::sort(out.begin(), out.end());
-        return out;
     }
 
     // A crossing of document `number` (issued by UTO), with a passport still valid.
@@ -98,10 +71,6 @@ protected:
         x.occurred_at = occurred_at;
         return x;
     }
-
-    std::unique_ptr<Store> store;
-    std::unique_ptr<OfficerStore> officers;
-    service::AnalysisRules rules;
 };
 
 TEST_F(TravelerJudging, ALookupSeesTheAnomalyOfItsOwnJustStoredCrossing) {

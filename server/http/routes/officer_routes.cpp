@@ -36,9 +36,14 @@ service::AnalysisRules rules_of(const Services& s) {
 
 date::sys_days today() { return date::floor<date::days>(std::chrono::system_clock::now()); }
 
+// The service's rules as the storage's analyst.
+Analyst analyst_of(const service::AnalysisRules& rules) {
+    return [&rules](const AnalysisBatch& batch) { return service::judge(batch, rules); };
+}
+
 AnalysisRun analyse(Store& store, const service::AnalysisRules& rules, bool wait_for_lock, bool sweep) {
     return OfficerStore(store).analyse(service::kAnalysisBatch, wait_for_lock, sweep, service::kAnalysisSettle,
-                                       [&rules](const AnalysisBatch& batch) { return service::judge(batch, rules); });
+                                       analyst_of(rules));
 }
 
 // Before a read of anomalies or alerts: judge what arrived since the analyser's last batch (up to one
@@ -58,8 +63,7 @@ void catch_up(Store& store, const service::AnalysisRules& rules) {
 void judge_document(Store& store, const service::AnalysisRules& rules, const std::string& issuing_country,
                     const std::string& document_number) {
     try {
-        OfficerStore(store).judge_document(issuing_country, document_number,
-                                           [&rules](const AnalysisBatch& batch) { return service::judge(batch, rules); },
+        OfficerStore(store).judge_document(issuing_country, document_number, analyst_of(rules),
                                            service::kAnalysisBatch);
     } catch (const std::exception& e) {
         common::log_event(spdlog::level::warn, "analysis_failed", {{"error", e.what()}});
